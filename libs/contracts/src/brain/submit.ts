@@ -1,0 +1,96 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsDefined,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { PRIORITY_LEVELS, PriorityLevel, TaskView } from '../common/task';
+
+/** Subject: submit one task. Request {@link SubmitTaskRequest}, reply {@link SubmitTaskReply}. */
+export const BRAIN_SUBMIT = 'apiary.brain.submit';
+/** Subject: submit up to {@link MAX_BATCH_TASKS} tasks at once, all or nothing. */
+export const BRAIN_SUBMIT_BATCH = 'apiary.brain.submit-batch';
+
+/** Largest batch accepted by `POST /tasks/batch` and {@link BRAIN_SUBMIT_BATCH}. */
+export const MAX_BATCH_TASKS = 10_000;
+
+/**
+ * One task as a client submits it (`POST /tasks`, DESIGN.md "Task lifecycle").
+ * `type` must be a built-in handler or a registered capability.
+ */
+export class TaskInput {
+  /** Task type = capability, e.g. `text.sentiment`. 1..128 chars of `[A-Za-z0-9_.:-]`. */
+  @IsDefined()
+  @IsString()
+  @MaxLength(128)
+  @Matches(/^[A-Za-z0-9_.:-]+$/, { message: 'type must match [A-Za-z0-9_.:-]+' })
+  type!: string;
+
+  /** Handler input (a JSON object); validated per type by the brain. */
+  @IsOptional()
+  @IsObject()
+  data?: Record<string, unknown>;
+
+  /** Priority level (default `normal`). */
+  @IsOptional()
+  @IsIn(PRIORITY_LEVELS)
+  priority?: PriorityLevel;
+
+  /** Client key making the submit idempotent for 24 h (1..200 chars). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @Matches(/^.+$/s, { message: 'idempotency_key must not be empty' })
+  idempotency_key?: string;
+}
+
+/** Request of {@link BRAIN_SUBMIT}: a task plus who submitted it. */
+export class SubmitTaskRequest {
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => TaskInput)
+  task!: TaskInput;
+
+  /** Fairness key (the API key's id); tasks of one key cannot starve the others. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  fairness_key?: string;
+}
+
+/** Reply of {@link BRAIN_SUBMIT}: the task, and whether this call created it. */
+export interface SubmitTaskReply {
+  task: TaskView;
+  /** false when an earlier submit with the same idempotency key is returned. */
+  created: boolean;
+}
+
+/** Request of {@link BRAIN_SUBMIT_BATCH}. */
+export class SubmitBatchRequest {
+  @IsDefined()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_BATCH_TASKS)
+  @ValidateNested({ each: true })
+  @Type(() => TaskInput)
+  tasks!: TaskInput[];
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  fairness_key?: string;
+}
+
+/** Reply of {@link BRAIN_SUBMIT_BATCH}: task ids in submit order. */
+export interface SubmitBatchReply {
+  batch_id: string;
+  task_ids: string[];
+}

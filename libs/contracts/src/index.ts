@@ -1,0 +1,10 @@
+/** Public API of `@apiary/contracts`: every NATS subject with its request and reply DTO. */
+export * from './common/errors';
+export * from './common/task';
+export * from './common/health';
+export * from './handlers/catalog';
+export * from './brain/submit';
+export * from './brain/get-task';
+export * from './router/route';
+export * from './runtime/work';
+export * from './runtime/events';

@@ -1,0 +1,41 @@
+import { PriorityLevel } from '../common/task';
+
+/** JetStream stream holding work for bot-runtime (work-queue retention). */
+export const WORK_STREAM = 'APIARY_WORK';
+/** Subjects of {@link WORK_STREAM}. */
+export const WORK_SUBJECTS = 'apiary.work.>';
+
+/**
+ * Lane of a task type: JetStream tokens cannot hold `.`, so `text.sentiment`
+ * becomes `text_sentiment`.
+ * @param taskType task type
+ */
+export function laneOf(taskType: string): string {
+  return taskType.replace(/[.*>\s]/g, '_');
+}
+
+/** @returns the work subject of a lane, `apiary.work.<lane>`. */
+export function workSubject(lane: string): string {
+  return `apiary.work.${lane}`;
+}
+
+/** Durable consumer shared by all runtime replicas serving a lane. */
+export function workConsumerName(lane: string): string {
+  return `runtime-${lane}`;
+}
+
+/**
+ * Message published on a work subject (header `Nats-Msg-Id: <task_id>:<attempt>`).
+ * Trace context travels in the `traceparent` header.
+ */
+export interface WorkMessage {
+  task_id: string;
+  type: string;
+  data: Record<string, unknown>;
+  /** 1-based attempt number; a result is recorded once per (task_id, attempt). */
+  attempt: number;
+  priority: PriorityLevel;
+  score: number;
+  /** Time the brain published it (ISO-8601). */
+  dispatched_at: string;
+}
