@@ -1,0 +1,331 @@
+import { DataSource, EntityManager } from 'typeorm';
+import type { PriorityLevel, TaskErrorInfo, TaskStatus, TaskView } from '@apiary/contracts';
+
+/** A new task as the brain writes it (status `queued`). */
+export interface NewTaskRow {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  priority: PriorityLevel;
+  score: number;
+  rank: number;
+  max_attempts: number;
+  idempotency_key: string | null;
+  batch_id: string | null;
+  fairness_key: string | null;
+  trace_carrier: Record<string, string> | null;
+}
+
+/** A task claimed for dispatch. */
+export interface ClaimedTask {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  priority: PriorityLevel;
+  score: number;
+  attempts: number;
+  trace_carrier: Record<string, string> | null;
+}
+
+/** The fields of an in-flight task that lifecycle decisions need. */
+export interface InFlightTask {
+  id: string;
+  status: TaskStatus;
+  attempts: number;
+  max_attempts: number;
+}
+
+/** One task update decided by the lifecycle rules. */
+export interface TaskUpdate {
+  id: string;
+  from_status: TaskStatus;
+  to_status: TaskStatus;
+  attempt: number;
+  reason: string;
+  result?: unknown;
+  error?: TaskErrorInfo | null;
+  runner?: string | null;
+  /** ISO-8601 times; null leaves the column unchanged. */
+  started_at?: string | null;
+  finished_at?: string | null;
+  not_before?: string | null;
+  lease_expires_at?: string | null;
+}
+
+type Row = Record<string, unknown>;
+
+function iso(v: unknown): string | null {
+  return v instanceof Date ? v.toISOString() : v == null ? null : new Date(String(v)).toISOString();
+}
+
+/** Maps a `tasks` row to the public {@link TaskView}. */
+export function toTaskView(r: Row): TaskView {
+  return {
+    task_id: String(r.id),
+    type: String(r.type),
+    status: r.status as TaskStatus,
+    priority: r.priority as PriorityLevel,
+    score: Number(r.score),
+    attempts: Number(r.attempts),
+    result: r.result ?? null,
+    error: (r.error as TaskErrorInfo | null) ?? null,
+    batch_id: (r.batch_id as string | null) ?? null,
+    created_at: iso(r.created_at) as string,
+    started_at: iso(r.started_at),
+    finished_at: iso(r.finished_at),
+  };
+}
+
+const VIEW_COLUMNS = `id, type, status, priority, score, attempts, result, error, batch_id, created_at, started_at, finished_at`;
+
+/**
+ * SQL access to `tasks` and `task_transitions` for the orchestrator-brain. Every
+ * hot-path method is one statement (or one transaction) per batch, never per task
+ * (CONVENTIONS.md "Persistence": batch writes on hot paths).
+ */
+export class TaskRepository {
+  /** @param db connected data source */
+  constructor(private readonly db: DataSource) {}
+
+  /** Runs `fn` in one transaction. */
+  transaction<T>(fn: (tx: TaskRepository, em: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction((em) => fn(new TaskRepository(em as unknown as DataSource), em));
+  }
+
+  private query<T = Row[]>(sql: string, params: unknown[] = []): Promise<T> {
+    return (this.db as unknown as EntityManager).query(sql, params) as Promise<T>;
+  }
+
+  /**
+   * Inserts tasks and their `submitted` transitions in one statement. Rows whose
+   * (fairness key, idempotency key) already exists are skipped.
+   * @returns ids actually inserted
+   */
+  async insertMany(rows: NewTaskRow[]): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const inserted = await this.query<{ id: string }[]>(
+      `WITH x AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
+           id uuid, type text, data jsonb, priority text, score double precision, rank double precision,
+           max_attempts int, idempotency_key text, batch_id uuid, fairness_key text, trace_carrier jsonb, ord int)
+       ), ins AS (
+         INSERT INTO tasks (id, type, data, priority, score, rank, status, max_attempts, idempotency_key,
+                            batch_id, fairness_key, trace_carrier)
+         SELECT id, type, coalesce(data, '{}'::jsonb), priority, score, rank, 'queued', max_attempts,
+                idempotency_key, batch_id, fairness_key, trace_carrier
+           FROM x ORDER BY ord
+         ON CONFLICT ((coalesce(fairness_key, '')), idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING id
+       ), tr AS (
+         INSERT INTO task_transitions (task_id, from_status, to_status, attempt, reason)
+         SELECT id, NULL, 'queued', 0, 'submitted' FROM ins
+       )
+       SELECT id FROM ins`,
+      [JSON.stringify(rows.map((r, ord) => ({ ...r, ord })))],
+    );
+    return new Set(inserted.map((r) => r.id));
+  }
+
+  /**
+   * Finds live tasks by idempotency key within a tenant.
+   * @returns key → task id, for keys used within the last `maxAgeS` seconds
+   */
+  async findByIdempotencyKeys(fairnessKey: string | null, keys: string[], maxAgeS: number): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const rows = await this.query<{ id: string; idempotency_key: string }[]>(
+      `SELECT id, idempotency_key FROM tasks
+        WHERE coalesce(fairness_key, '') = coalesce($1, '') AND idempotency_key = ANY($2::text[])
+          AND created_at > now() - make_interval(secs => $3)`,
+      [fairnessKey, keys, maxAgeS],
+    );
+    return new Map(rows.map((r) => [r.idempotency_key, r.id]));
+  }
+
+  /**
+   * Frees idempotency keys older than `maxAgeS` so they can be used again.
+   * @returns number of keys released
+   */
+  async releaseExpiredIdempotencyKeys(fairnessKey: string | null, keys: string[], maxAgeS: number): Promise<number> {
+    if (keys.length === 0) return 0;
+    const rows = await this.query<Row[]>(
+      `UPDATE tasks SET idempotency_key = NULL
+        WHERE coalesce(fairness_key, '') = coalesce($1, '') AND idempotency_key = ANY($2::text[])
+          AND created_at <= now() - make_interval(secs => $3)
+      RETURNING id`,
+      [fairnessKey, keys, maxAgeS],
+    );
+    return rows.length;
+  }
+
+  /** @returns the task's public view, or undefined */
+  async findView(id: string): Promise<TaskView | undefined> {
+    const rows = await this.query(`SELECT ${VIEW_COLUMNS} FROM tasks WHERE id = $1`, [id]);
+    return rows[0] ? toTaskView(rows[0]) : undefined;
+  }
+
+  /** @returns number of tasks currently `dispatched` or `running` */
+  async countInFlight(): Promise<number> {
+    const rows = await this.query<{ n: string }[]>(
+      `SELECT count(*) AS n FROM tasks WHERE status IN ('dispatched', 'running')`,
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Locks up to `limit` queued tasks in dispatch order (highest rank first),
+   * skipping rows other brain replicas hold. Call inside {@link transaction}.
+   */
+  async lockQueued(limit: number): Promise<ClaimedTask[]> {
+    const rows = await this.query(
+      `SELECT id, type, data, priority, score, attempts, trace_carrier FROM tasks
+        WHERE status = 'queued' ORDER BY rank DESC LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      type: String(r.type),
+      data: (r.data as Record<string, unknown>) ?? {},
+      priority: r.priority as PriorityLevel,
+      score: Number(r.score),
+      attempts: Number(r.attempts),
+      trace_carrier: (r.trace_carrier as Record<string, string> | null) ?? null,
+    }));
+  }
+
+  /**
+   * Marks published tasks `dispatched` with their new attempt number and lease.
+   * @param items task id, lane and attempt published
+   * @param leaseMs lease length in ms
+   */
+  async markDispatched(items: { id: string; lane: string; attempt: number }[], leaseMs: number): Promise<void> {
+    if (items.length === 0) return;
+    await this.query(
+      `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, lane text, attempt int)),
+       up AS (
+         UPDATE tasks t SET status = 'dispatched', attempts = x.attempt, lane = x.lane, dispatched_at = now(),
+                lease_expires_at = now() + make_interval(secs => $2 / 1000.0), updated_at = now(),
+                not_before = NULL
+           FROM x WHERE t.id = x.id AND t.status = 'queued'
+         RETURNING t.id, x.attempt)
+       INSERT INTO task_transitions (task_id, from_status, to_status, attempt, reason)
+       SELECT id, 'queued', 'dispatched', attempt, 'dispatched' FROM up`,
+      [JSON.stringify(items), leaseMs],
+    );
+  }
+
+  /**
+   * Locks in-flight (or retrying) tasks by id for a lifecycle decision. Call
+   * inside {@link transaction}.
+   */
+  async lockByIds(ids: string[]): Promise<InFlightTask[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.query(
+      `SELECT id, status, attempts, max_attempts FROM tasks WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+      [ids],
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      status: r.status as TaskStatus,
+      attempts: Number(r.attempts),
+      max_attempts: Number(r.max_attempts),
+    }));
+  }
+
+  /**
+   * Locks in-flight tasks whose lease expired (oldest first), skipping locked rows.
+   * Call inside {@link transaction}.
+   */
+  async lockExpiredLeases(limit: number): Promise<InFlightTask[]> {
+    const rows = await this.query(
+      `SELECT id, status, attempts, max_attempts FROM tasks
+        WHERE status IN ('dispatched', 'running') AND lease_expires_at < now()
+        ORDER BY lease_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      status: r.status as TaskStatus,
+      attempts: Number(r.attempts),
+      max_attempts: Number(r.max_attempts),
+    }));
+  }
+
+  /**
+   * Applies lifecycle updates and records their transitions, in one statement.
+   * Each update applies only if the row is still in `from_status` at `attempt`
+   * (a superseded attempt changes nothing).
+   * @returns ids updated
+   */
+  async applyUpdates(updates: TaskUpdate[]): Promise<string[]> {
+    if (updates.length === 0) return [];
+    const rows = await this.query<{ id: string }[]>(
+      `WITH x AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
+           id uuid, from_status text, to_status text, attempt int, reason text, result jsonb, error jsonb,
+           has_result boolean, has_error boolean, runner text, started_at timestamptz, finished_at timestamptz,
+           not_before timestamptz, lease_expires_at timestamptz)
+       ), up AS (
+         UPDATE tasks t SET
+           status = x.to_status,
+           result = CASE WHEN x.has_result THEN x.result ELSE t.result END,
+           error = CASE WHEN x.has_error THEN x.error ELSE t.error END,
+           runner = coalesce(x.runner, t.runner),
+           started_at = coalesce(x.started_at, t.started_at),
+           finished_at = coalesce(x.finished_at, t.finished_at),
+           not_before = x.not_before,
+           lease_expires_at = x.lease_expires_at,
+           updated_at = now()
+         FROM x WHERE t.id = x.id AND t.status = x.from_status AND t.attempts = x.attempt
+         RETURNING t.id, x.from_status, x.to_status, x.attempt, x.reason
+       ), tr AS (
+         INSERT INTO task_transitions (task_id, from_status, to_status, attempt, reason)
+         SELECT id, from_status, to_status, attempt, reason FROM up WHERE from_status <> to_status
+       )
+       SELECT id FROM up`,
+      [
+        JSON.stringify(
+          updates.map((u) => ({
+            ...u,
+            has_result: 'result' in u,
+            has_error: 'error' in u,
+            result: u.result === undefined ? null : u.result,
+          })),
+        ),
+      ],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Moves `retrying` tasks whose backoff has elapsed back to `queued`.
+   * @returns number of tasks re-queued
+   */
+  async requeueDueRetries(limit: number): Promise<number> {
+    const rows = await this.query(
+      `WITH due AS (
+         SELECT id FROM tasks WHERE status = 'retrying' AND not_before <= now()
+          ORDER BY not_before LIMIT $1 FOR UPDATE SKIP LOCKED
+       ), up AS (
+         UPDATE tasks t SET status = 'queued', not_before = NULL, updated_at = now()
+           FROM due WHERE t.id = due.id RETURNING t.id, t.attempts)
+       INSERT INTO task_transitions (task_id, from_status, to_status, attempt, reason)
+       SELECT id, 'retrying', 'queued', attempts, 'retry_due' FROM up RETURNING task_id`,
+      [limit],
+    );
+    return rows.length;
+  }
+
+  /** @returns counts of tasks by status (for health and the dashboard) */
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.query<{ status: string; n: string }[]>(
+      `SELECT status, count(*) AS n FROM tasks GROUP BY status`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+
+  /** Checks the connection (`SELECT 1`). */
+  async ping(): Promise<boolean> {
+    await this.query('SELECT 1');
+    return true;
+  }
+}

@@ -1,0 +1,50 @@
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { TaskEntity } from './brain/task.entity';
+import { TaskTransitionEntity } from './brain/task-transition.entity';
+import { TaskResultEntity } from './memory/task-result.entity';
+import { InitialSchema1763900000000 } from './migrations/1763900000000-InitialSchema';
+
+/** Every entity, listed as classes (webpack bundles: STACK-NOTES pitfall 7). */
+export const ENTITIES = [TaskEntity, TaskTransitionEntity, TaskResultEntity];
+/** Every committed migration, in order. */
+export const MIGRATIONS = [InitialSchema1763900000000];
+
+/** Advisory-lock key serialising migrations across replicas and services. */
+const MIGRATION_LOCK_KEY = 7_263_001;
+
+/**
+ * Builds (does not connect) the TypeORM data source. Never `synchronize`.
+ * @param url PostgreSQL URL
+ * @param poolSize max connections of this replica
+ */
+export function createDataSource(url: string, poolSize = 10, extra: Partial<DataSourceOptions> = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error'],
+    extra: { max: poolSize, connectionTimeoutMillis: 10_000 },
+    ...extra,
+  } as DataSourceOptions);
+}
+
+/**
+ * Runs pending migrations under a PostgreSQL advisory lock, so replicas of several
+ * services starting together migrate once.
+ * @returns names of the migrations applied by this call
+ */
+export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await runner.release();
+  }
+}
