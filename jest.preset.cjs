@@ -10,7 +10,7 @@ module.exports = {
   ...nxPreset,
   testEnvironment: 'node',
   testMatch: ['**/?(*.)+(spec|int-spec|e2e-spec).ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true, diagnostics: false }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testTimeout: 60_000,
 };

@@ -1,4 +1,4 @@
-import { INestApplicationContext, INestMicroservice, Type } from '@nestjs/common';
+import { DynamicModule, INestApplicationContext, INestMicroservice, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions, NatsOptions, Transport } from '@nestjs/microservices';
 import { createServer, Server } from 'node:http';
@@ -12,6 +12,7 @@ import { NatsTracingInterceptor } from './nats-tracing.interceptor';
 import { RpcErrorFilter } from './rpc-error.filter';
 import { rpcValidationPipe } from './rpc-validation.pipe';
 import { NATS_CONNECTION, SERVICE_IDENTITY } from './tokens';
+import { ServiceKitModule } from './service-kit.module';
 
 /**
  * Nest NATS transport options for a service: queue group named after the app (so
@@ -66,9 +67,28 @@ export function startProbeServer(app: INestApplicationContext, port: number, log
 /** Options of {@link runMicroservice}. */
 export interface RunServiceOptions {
   service: ServiceName;
-  module: Type<unknown>;
+  /** The service's feature modules; {@link ServiceKitModule} is added. */
+  imports: (Type<unknown> | DynamicModule)[];
   env: BaseServiceEnv;
   logger: Logger;
+  /** Default RPC reply timeout, ms. */
+  rpcTimeoutMs?: number;
+}
+
+/**
+ * Builds the root module of a service: {@link ServiceKitModule} plus its features.
+ * @param options service, env, logger and feature modules
+ */
+export function rootModule(options: RunServiceOptions): DynamicModule {
+  @Module({})
+  class ApiaryRootModule {}
+  return {
+    module: ApiaryRootModule,
+    imports: [
+      ServiceKitModule.forRoot({ service: options.service, env: options.env, logger: options.logger, rpcTimeoutMs: options.rpcTimeoutMs }),
+      ...options.imports,
+    ],
+  };
 }
 
 /**
@@ -79,7 +99,7 @@ export interface RunServiceOptions {
  */
 export async function runMicroservice(options: RunServiceOptions): Promise<INestMicroservice> {
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(
-    options.module,
+    rootModule(options),
     { ...natsTransportOptions(options.service, options.env), logger: new PinoNestLogger(options.logger) },
   );
   applyRpcGlobals(app, options.logger);

@@ -14,3 +14,4 @@ export * from './service-kit.module';
 export * from './health';
 export * from './bootstrap';
 export * from './jetstream';
+export * from './batch-consumer';

@@ -14,6 +14,8 @@ export interface NewTaskRow {
   batch_id: string | null;
   fairness_key: string | null;
   trace_carrier: Record<string, string> | null;
+  /** Submit time (ISO-8601); the rank was computed from it. */
+  created_at: string;
 }
 
 /** A task claimed for dispatch. */
@@ -33,6 +35,15 @@ export interface InFlightTask {
   status: TaskStatus;
   attempts: number;
   max_attempts: number;
+}
+
+/** One recorded state change. */
+export interface TransitionRow {
+  task_id: string;
+  from_status: TaskStatus | null;
+  to_status: TaskStatus;
+  attempt: number;
+  reason: string;
 }
 
 /** One task update decided by the lifecycle rules. */
@@ -107,12 +118,13 @@ export class TaskRepository {
       `WITH x AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
            id uuid, type text, data jsonb, priority text, score double precision, rank double precision,
-           max_attempts int, idempotency_key text, batch_id uuid, fairness_key text, trace_carrier jsonb, ord int)
+           max_attempts int, idempotency_key text, batch_id uuid, fairness_key text, trace_carrier jsonb,
+           created_at timestamptz, ord int)
        ), ins AS (
          INSERT INTO tasks (id, type, data, priority, score, rank, status, max_attempts, idempotency_key,
-                            batch_id, fairness_key, trace_carrier)
+                            batch_id, fairness_key, trace_carrier, created_at)
          SELECT id, type, coalesce(data, '{}'::jsonb), priority, score, rank, 'queued', max_attempts,
-                idempotency_key, batch_id, fairness_key, trace_carrier
+                idempotency_key, batch_id, fairness_key, trace_carrier, coalesce(created_at, now())
            FROM x ORDER BY ord
          ON CONFLICT ((coalesce(fairness_key, '')), idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING id
@@ -253,10 +265,13 @@ export class TaskRepository {
   /**
    * Applies lifecycle updates and records their transitions, in one statement.
    * Each update applies only if the row is still in `from_status` at `attempt`
-   * (a superseded attempt changes nothing).
+   * (a superseded attempt changes nothing); transitions are recorded only for the
+   * tasks actually updated.
+   * @param updates one collapsed update per task
+   * @param transitions every step taken, e.g. dispatched→running, running→succeeded
    * @returns ids updated
    */
-  async applyUpdates(updates: TaskUpdate[]): Promise<string[]> {
+  async applyUpdates(updates: TaskUpdate[], transitions: TransitionRow[]): Promise<string[]> {
     if (updates.length === 0) return [];
     const rows = await this.query<{ id: string }[]>(
       `WITH x AS (
@@ -270,16 +285,20 @@ export class TaskRepository {
            result = CASE WHEN x.has_result THEN x.result ELSE t.result END,
            error = CASE WHEN x.has_error THEN x.error ELSE t.error END,
            runner = coalesce(x.runner, t.runner),
-           started_at = coalesce(x.started_at, t.started_at),
+           started_at = coalesce(t.started_at, x.started_at),
            finished_at = coalesce(x.finished_at, t.finished_at),
            not_before = x.not_before,
            lease_expires_at = x.lease_expires_at,
            updated_at = now()
          FROM x WHERE t.id = x.id AND t.status = x.from_status AND t.attempts = x.attempt
-         RETURNING t.id, x.from_status, x.to_status, x.attempt, x.reason
+         RETURNING t.id
        ), tr AS (
          INSERT INTO task_transitions (task_id, from_status, to_status, attempt, reason)
-         SELECT id, from_status, to_status, attempt, reason FROM up WHERE from_status <> to_status
+         SELECT y.task_id, y.from_status, y.to_status, y.attempt, y.reason
+           FROM jsonb_to_recordset($2::jsonb) AS y(task_id uuid, from_status text, to_status text,
+                attempt int, reason text, seq int)
+          WHERE y.task_id IN (SELECT id FROM up)
+          ORDER BY y.seq
        )
        SELECT id FROM up`,
       [
@@ -291,6 +310,7 @@ export class TaskRepository {
             result: u.result === undefined ? null : u.result,
           })),
         ),
+        JSON.stringify(transitions.map((t, seq) => ({ ...t, seq }))),
       ],
     );
     return rows.map((r) => r.id);

@@ -1,0 +1,205 @@
+import { Consumer, headers, JetStreamClient, JetStreamManager, JsMsg, JSONCodec, nanos } from 'nats';
+import type { Logger } from 'pino';
+import {
+  TASK_COMPLETED,
+  TASK_HEARTBEAT,
+  TASK_STARTED,
+  TaskCompletedEvent,
+  TaskErrorInfo,
+  TaskStartedEvent,
+  WORK_STREAM,
+  WorkMessage,
+  laneOf,
+  workConsumerName,
+  workSubject,
+} from '@apiary/contracts';
+import { ensureConsumer } from '@apiary/service-kit';
+import { extractTraceContext, injectTraceHeaders, SpanKind, withSpan } from '@apiary/telemetry';
+import { HandlerError, TaskHandler } from '../handlers/task-handler';
+import { Slots } from './slots';
+
+/** Tunables of {@link WorkRunner}. */
+export interface WorkRunnerConfig {
+  /** Most tasks run at once by this replica. */
+  concurrency: number;
+  /** JetStream AckWait, ms: an unacked delivery is redelivered after it. */
+  ackWaitMs: number;
+  /** JetStream MaxDeliver per message. */
+  maxDeliver: number;
+  /** Interval of in-progress acks and heartbeat events for a running task, ms. */
+  heartbeatMs: number;
+  /** Time in-flight tasks get to finish on shutdown, ms. */
+  graceMs: number;
+}
+
+const workCodec = JSONCodec<WorkMessage>();
+const eventCodec = JSONCodec<unknown>();
+
+/**
+ * The bot-runtime worker (DESIGN.md "bot-runtime", "Messaging"): one pull loop per
+ * lane on the shared durable consumer of that lane (replicas share the work),
+ * bounded by a replica-wide slot count. For each delivery: publish `started`, run
+ * the handler while sending in-progress acks and heartbeats, publish `completed`
+ * (JetStream-acknowledged, `Nats-Msg-Id: <task>:<attempt>:done`), and only then ack
+ * the work message. A replica killed mid-task never acks, so JetStream redelivers
+ * after AckWait: at-least-once execution; the brain and memory make the effect
+ * exactly-once.
+ */
+export class WorkRunner {
+  private readonly slots: Slots;
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private readonly inFlight = new Map<string, AbortController>();
+
+  /**
+   * @param js JetStream client
+   * @param jsm JetStream manager (consumers are declared on start)
+   * @param handlers handlers by task type; one lane each
+   * @param config concurrency, ack wait, max deliver, heartbeat, grace
+   * @param runner replica id reported in events
+   * @param logger logger
+   */
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly handlers: Map<string, TaskHandler>,
+    private readonly config: WorkRunnerConfig,
+    private readonly runner: string,
+    private readonly logger: Logger,
+  ) {
+    this.slots = new Slots(config.concurrency);
+  }
+
+  /** Tasks running now. */
+  get busy(): number {
+    return this.slots.inUse;
+  }
+
+  /** Declares the lane consumers and starts pulling. */
+  async start(): Promise<void> {
+    this.running = true;
+    for (const type of this.handlers.keys()) {
+      const lane = laneOf(type);
+      await ensureConsumer(this.jsm, WORK_STREAM, {
+        durable_name: workConsumerName(lane),
+        filter_subject: workSubject(lane),
+        ack_wait: nanos(this.config.ackWaitMs),
+        max_deliver: this.config.maxDeliver,
+        max_ack_pending: 20_000,
+      });
+      const consumer = await this.js.consumers.get(WORK_STREAM, workConsumerName(lane));
+      this.loops.push(this.pull(lane, consumer));
+    }
+    this.logger.info({ lanes: [...this.handlers.keys()], concurrency: this.config.concurrency }, 'work runner started');
+  }
+
+  /**
+   * Stops pulling and waits up to the grace period for running tasks; tasks
+   * still running then are aborted and left unacked (JetStream redelivers them).
+   */
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.loops);
+    const idle = await this.slots.idle(this.config.graceMs);
+    if (!idle) {
+      this.logger.warn({ tasks: this.inFlight.size }, 'grace period over; aborting running tasks (they will be redelivered)');
+      for (const c of this.inFlight.values()) c.abort();
+      await this.slots.idle(2000);
+    }
+  }
+
+  private async pull(lane: string, consumer: Consumer): Promise<void> {
+    while (this.running) {
+      try {
+        await this.slots.waitForFree();
+        if (!this.running) break;
+        const batch = Math.max(1, Math.min(this.slots.free, 64));
+        const messages = await consumer.fetch({ max_messages: batch, expires: 1000 });
+        for await (const m of messages) {
+          await this.slots.acquire();
+          void this.execute(m).finally(() => this.slots.release());
+        }
+      } catch (err) {
+        if (!this.running) break;
+        this.logger.warn({ err, lane }, 'fetch failed; retrying');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  private async execute(m: JsMsg): Promise<void> {
+    let work: WorkMessage;
+    try {
+      work = workCodec.decode(m.data);
+      if (typeof work.task_id !== 'string' || !Number.isInteger(work.attempt)) throw new Error('bad work message');
+    } catch (err) {
+      this.logger.error({ err, subject: m.subject, seq: m.seq }, 'malformed work message terminated');
+      m.term();
+      return;
+    }
+    await withSpan(`run ${work.type}`, () => this.runTask(m, work), {
+      kind: SpanKind.CONSUMER,
+      parent: extractTraceContext(m.headers),
+      attributes: { 'apiary.task_id': work.task_id, 'apiary.attempt': work.attempt, 'apiary.redelivery': m.info.redeliveryCount },
+    });
+  }
+
+  private async runTask(m: JsMsg, work: WorkMessage): Promise<void> {
+    const abort = new AbortController();
+    const key = `${work.task_id}:${work.attempt}:${m.seq}`;
+    this.inFlight.set(key, abort);
+    const startedAt = new Date();
+    const started: TaskStartedEvent = { task_id: work.task_id, attempt: work.attempt, runner: this.runner, at: startedAt.toISOString() };
+    this.publishEvent(TASK_STARTED, started).catch((err) => this.logger.warn({ err }, 'started event not published'));
+    const heartbeat = setInterval(() => {
+      m.working();
+      this.publishEvent(TASK_HEARTBEAT, { ...started, at: new Date().toISOString() }).catch(() => undefined);
+    }, this.config.heartbeatMs);
+    const t0 = performance.now();
+    let success = false;
+    let result: unknown = null;
+    let error: TaskErrorInfo | null = null;
+    try {
+      const handler = this.handlers.get(work.type);
+      if (!handler) throw new HandlerError('NO_HANDLER', `no handler for ${work.type} on this runtime`, true);
+      result = await handler.run(work.data ?? {}, { taskId: work.task_id, attempt: work.attempt, signal: abort.signal });
+      success = true;
+    } catch (err) {
+      error =
+        err instanceof HandlerError
+          ? { code: err.code, message: err.message, retryable: err.retryable }
+          : { code: 'HANDLER_ERROR', message: (err as Error)?.message ?? String(err), retryable: false };
+    } finally {
+      clearInterval(heartbeat);
+      this.inFlight.delete(key);
+    }
+    if (abort.signal.aborted) return; // shutting down: leave unacked for redelivery
+    const finishedAt = new Date();
+    const completed: TaskCompletedEvent = {
+      task_id: work.task_id,
+      type: work.type,
+      attempt: work.attempt,
+      success,
+      result: success ? (result ?? null) : null,
+      error,
+      handler: work.type,
+      runner: this.runner,
+      started_at: startedAt.toISOString(),
+      finished_at: finishedAt.toISOString(),
+      latency_ms: Math.round((performance.now() - t0) * 1000) / 1000,
+    };
+    try {
+      await this.publishEvent(TASK_COMPLETED, completed, `${work.task_id}:${work.attempt}:done`);
+      m.ack();
+    } catch (err) {
+      this.logger.warn({ err, task_id: work.task_id }, 'completion not published; message will be redelivered');
+      m.nak(1000);
+    }
+  }
+
+  private publishEvent(subject: string, payload: unknown, msgID?: string): Promise<unknown> {
+    const h = headers();
+    injectTraceHeaders(h);
+    return this.js.publish(subject, eventCodec.encode(payload), { headers: h, ...(msgID ? { msgID } : {}) });
+  }
+}

@@ -1,0 +1,32 @@
+import { ERROR_CODES, ErrorCode } from '@apiary/contracts';
+import { httpStatusOf } from './http-status';
+
+describe('httpStatusOf', () => {
+  const expected: Record<ErrorCode, number> = {
+    VALIDATION_FAILED: 400,
+    INVALID_JSON: 400,
+    PAYLOAD_TOO_LARGE: 413,
+    UNAUTHORIZED: 401,
+    NOT_FOUND: 404,
+    TASK_NOT_FOUND: 404,
+    UNKNOWN_TASK_TYPE: 422,
+    INVALID_TASK_DATA: 422,
+    BATCH_TOO_LARGE: 413,
+    IDEMPOTENCY_CONFLICT: 409,
+    SERVICE_UNAVAILABLE: 503,
+    UPSTREAM_TIMEOUT: 504,
+    INTERNAL: 500,
+  };
+
+  it.each(Object.entries(expected))('maps %s to %i', (code, status) => {
+    expect(httpStatusOf(code as ErrorCode)).toBe(status);
+  });
+
+  it('has a status for every code in ERROR_CODES', () => {
+    for (const code of ERROR_CODES) expect(expected[code]).toBe(httpStatusOf(code));
+  });
+
+  it('answers 500 for a code unknown at run time', () => {
+    expect(httpStatusOf('SOMETHING_NEW' as ErrorCode)).toBe(500);
+  });
+});

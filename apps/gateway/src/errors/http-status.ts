@@ -1,0 +1,44 @@
+import { ErrorCode } from '@apiary/contracts';
+
+/**
+ * HTTP status of each Apiary error code (CONVENTIONS.md "Errors"). The `switch`
+ * is exhaustive: adding a code to `ERROR_CODES` without a case here fails to
+ * compile (the `never` assignment).
+ *
+ * `BATCH_TOO_LARGE` is 413: like `PAYLOAD_TOO_LARGE`, the request is refused for
+ * its size, not for its content, and the client must split it.
+ * @param code an Apiary error code
+ * @returns the HTTP status code
+ */
+export function httpStatusOf(code: ErrorCode): number {
+  switch (code) {
+    case 'VALIDATION_FAILED':
+    case 'INVALID_JSON':
+      return 400;
+    case 'UNAUTHORIZED':
+      return 401;
+    case 'NOT_FOUND':
+    case 'TASK_NOT_FOUND':
+      return 404;
+    case 'IDEMPOTENCY_CONFLICT':
+      return 409;
+    case 'PAYLOAD_TOO_LARGE':
+    case 'BATCH_TOO_LARGE':
+      return 413;
+    case 'UNKNOWN_TASK_TYPE':
+    case 'INVALID_TASK_DATA':
+      return 422;
+    case 'INTERNAL':
+      return 500;
+    case 'SERVICE_UNAVAILABLE':
+      return 503;
+    case 'UPSTREAM_TIMEOUT':
+      return 504;
+    default: {
+      // Compile-time exhaustiveness check; at run time an unknown code is a 500.
+      const unmapped: never = code;
+      void unmapped;
+      return 500;
+    }
+  }
+}

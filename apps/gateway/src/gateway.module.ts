@@ -1,0 +1,27 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { createHealthController, ServiceKitModule } from '@apiary/service-kit';
+import type { GatewayEnv } from './config/gateway.env';
+import { HealthController } from './health/health.handler';
+import { OrchestrateController } from './orchestrate/orchestrate.handler';
+import { TasksController } from './tasks/tasks.handler';
+
+/**
+ * Root module of the gateway: the service kit (env, NATS connection, RPC client
+ * with the `APIARY_RPC_TIMEOUT_MS` default), the HTTP controllers, and the NATS
+ * handler answering `apiary.gateway.health`.
+ */
+@Module({})
+export class GatewayModule {
+  /**
+   * @param env validated gateway environment
+   * @param logger gateway logger
+   */
+  static forRoot(env: GatewayEnv, logger: Logger): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [ServiceKitModule.forRoot({ service: 'gateway', env, logger, rpcTimeoutMs: env.APIARY_RPC_TIMEOUT_MS })],
+      controllers: [TasksController, OrchestrateController, HealthController, createHealthController('gateway')],
+    };
+  }
+}

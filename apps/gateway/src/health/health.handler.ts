@@ -1,0 +1,62 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import type { NatsConnection } from 'nats';
+import { HealthReply } from '@apiary/contracts';
+import { NATS_CONNECTION, NatsRpcClient, RPC_CLIENT } from '@apiary/service-kit';
+import { Public } from '../auth/api-key.guard';
+import type { GatewayResponse } from '../http/http-types';
+import { checkHealth, GatewayHealth, HealthProbes } from './health.service';
+
+function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    timer.unref();
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Public probes of the HTTP API (no API key needed). */
+@Controller()
+@Public()
+export class HealthController {
+  private readonly probes: HealthProbes;
+
+  constructor(
+    @Inject(RPC_CLIENT) rpc: NatsRpcClient,
+    @Inject(NATS_CONNECTION) nc: NatsConnection,
+  ) {
+    this.probes = {
+      pingNats: async (timeoutMs) => {
+        if (nc.isClosed()) throw new Error('NATS connection closed');
+        await withTimeout(nc.rtt(), timeoutMs);
+      },
+      requestHealth: (subject, timeoutMs) => rpc.request<HealthReply>(subject, {}, { timeoutMs }),
+    };
+  }
+
+  /**
+   * `GET /health` (seed 001 "Health Check"): NATS, the database (as the brain
+   * sees it) and the six services.
+   * @returns 200 when everything is healthy/connected, else 503, with {@link GatewayHealth}
+   */
+  @Get('health')
+  async health(@Res({ passthrough: true }) response: GatewayResponse): Promise<GatewayHealth> {
+    const health = await checkHealth(this.probes);
+    response.status(health.status === 'healthy' ? 200 : 503);
+    return health;
+  }
+
+  /** `GET /livez`: 200 `{ status: "alive" }` while the process serves HTTP. */
+  @Get('livez')
+  livez(): { status: 'alive' } {
+    return { status: 'alive' };
+  }
+}

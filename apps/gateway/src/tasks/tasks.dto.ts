@@ -1,0 +1,21 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, ValidateNested } from 'class-validator';
+import { MAX_BATCH_TASKS, TaskInput } from '@apiary/contracts';
+
+/**
+ * Body of `POST /tasks/batch`: 1..{@link MAX_BATCH_TASKS} tasks submitted all or
+ * nothing. Same as the contract's `SubmitBatchRequest` minus `fairness_key`,
+ * which the gateway derives from the API key (a client cannot choose it).
+ * Validation errors name the index, e.g. `tasks.3.type`; more than 10,000 tasks is
+ * `BATCH_TOO_LARGE` (413).
+ */
+export class SubmitBatchBody {
+  /** The tasks, in the order their ids are returned. */
+  @IsDefined()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_BATCH_TASKS)
+  @ValidateNested({ each: true })
+  @Type(() => TaskInput)
+  tasks!: TaskInput[];
+}

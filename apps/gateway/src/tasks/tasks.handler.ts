@@ -1,0 +1,75 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import {
+  BRAIN_GET_TASK,
+  BRAIN_SUBMIT,
+  BRAIN_SUBMIT_BATCH,
+  GetTaskRequest,
+  SubmitBatchReply,
+  SubmitBatchRequest,
+  SubmitTaskReply,
+  SubmitTaskRequest,
+  TaskInput,
+  TaskView,
+} from '@apiary/contracts';
+import { NatsRpcClient, RPC_CLIENT, SERVICE_ENV } from '@apiary/service-kit';
+import { FairnessKey } from '../auth/api-key.guard';
+import type { GatewayEnv } from '../config/gateway.env';
+import type { GatewayResponse } from '../http/http-types';
+import { SubmitBatchBody } from './tasks.dto';
+
+/**
+ * Task endpoints of the public API. Each handler validates its input (global
+ * pipe), makes one RPC to the orchestrator brain and returns the reply.
+ * Errors (from the brain or NATS) are mapped by the global filter:
+ * `SERVICE_UNAVAILABLE` 503 when the brain is down, `UPSTREAM_TIMEOUT` 504.
+ */
+@Controller()
+export class TasksController {
+  constructor(
+    @Inject(RPC_CLIENT) private readonly rpc: NatsRpcClient,
+    @Inject(SERVICE_ENV) private readonly env: GatewayEnv,
+  ) {}
+
+  /**
+   * `POST /tasks`: submit one task (`TaskInput`). The API key's fairness key is
+   * added for the brain.
+   * @returns 201 with the new `TaskView`, or 200 with the existing one when the
+   *   `idempotency_key` was already used with the same input
+   * @throws ApiaryError `UNKNOWN_TASK_TYPE` / `INVALID_TASK_DATA` (422),
+   *   `IDEMPOTENCY_CONFLICT` (409) from the brain
+   */
+  @Post('tasks')
+  async submit(
+    @Body() task: TaskInput,
+    @FairnessKey() fairnessKey: string,
+    @Res({ passthrough: true }) response: GatewayResponse,
+  ): Promise<TaskView> {
+    const request: SubmitTaskRequest = { task, fairness_key: fairnessKey };
+    const reply = await this.rpc.request<SubmitTaskReply>(BRAIN_SUBMIT, request);
+    response.status(reply.created ? 201 : 200);
+    return reply.task;
+  }
+
+  /**
+   * `POST /tasks/batch`: submit 1..10,000 tasks at once, all or nothing (RPC
+   * timeout `APIARY_BATCH_RPC_TIMEOUT_MS`).
+   * @returns 201 `{ batch_id, task_ids }`, ids in submit order
+   */
+  @Post('tasks/batch')
+  @HttpCode(201)
+  submitBatch(@Body() body: SubmitBatchBody, @FairnessKey() fairnessKey: string): Promise<SubmitBatchReply> {
+    const request: SubmitBatchRequest = { tasks: body.tasks, fairness_key: fairnessKey };
+    return this.rpc.request<SubmitBatchReply>(BRAIN_SUBMIT_BATCH, request, { timeoutMs: this.env.APIARY_BATCH_RPC_TIMEOUT_MS });
+  }
+
+  /**
+   * `GET /tasks/{task_id}` and seed 001's `GET /task/{task_id}` ("Get Task
+   * Status"): the task's current `TaskView`.
+   * @throws ApiaryError `VALIDATION_FAILED` (400) naming `task_id` when it is not a
+   *   UUID; `TASK_NOT_FOUND` (404) from the brain for an unknown id
+   */
+  @Get(['tasks/:task_id', 'task/:task_id'])
+  get(@Param() params: GetTaskRequest): Promise<TaskView> {
+    return this.rpc.request<TaskView>(BRAIN_GET_TASK, { task_id: params.task_id } satisfies GetTaskRequest);
+  }
+}

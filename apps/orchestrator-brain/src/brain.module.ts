@@ -1,0 +1,133 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Module,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { NatsConnection } from 'nats';
+import type { Logger } from 'pino';
+import { BRAIN_EVENTS_CONSUMER, EVENTS_STREAM } from '@apiary/contracts';
+import type { TaskRepository } from '@apiary/persistence';
+import {
+  BatchConsumer,
+  createHealthController,
+  ensureJetStreamTopology,
+  LOGGER,
+  NATS_CONNECTION,
+  NatsRpcClient,
+  RPC_CLIENT,
+  SERVICE_ENV,
+} from '@apiary/service-kit';
+import { databaseProviders } from './database/database.providers';
+import { Dispatcher } from './dispatch/dispatcher';
+import { LaneResolver, RouterLaneResolver } from './dispatch/lane-resolver';
+import { BrainEnv } from './env';
+import { LeaseReaper } from './lifecycle/lease-reaper';
+import { TaskEventsProcessor } from './lifecycle/task-events.processor';
+import { TaskLifecycle } from './lifecycle/task-lifecycle';
+import { PriorityPolicy } from './priority/priority.service';
+import { TaskIntakeService } from './tasks/task-intake.service';
+import { TasksHandler } from './tasks/tasks.handler';
+import { LANE_RESOLVER, PRIORITY_POLICY, TASK_LIFECYCLE, TASK_REPOSITORY } from './tokens';
+
+/** Starts and stops the brain's background loops (relay, events, lease reaper). */
+class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private events?: BatchConsumer;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(TASK_REPOSITORY) private readonly repo: TaskRepository,
+    @Inject(TASK_LIFECYCLE) private readonly lifecycle: TaskLifecycle,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_ENV) private readonly env: BrainEnv,
+    private readonly dispatcher: Dispatcher,
+    private readonly reaper: LeaseReaper,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await ensureJetStreamTopology(await this.nc.jetstreamManager());
+    const processor = new TaskEventsProcessor(this.repo, this.lifecycle);
+    this.events = new BatchConsumer({
+      js: this.nc.jetstream(),
+      stream: EVENTS_STREAM,
+      consumer: BRAIN_EVENTS_CONSUMER,
+      maxBatch: 1000,
+      maxWaitMs: 20,
+      handle: async (msgs) => {
+        await processor.process(msgs);
+      },
+      logger: this.logger,
+    });
+    await this.events.start();
+    this.dispatcher.start();
+    this.reaper.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.reaper.stop();
+    await this.dispatcher.stop();
+    await this.events?.stop();
+  }
+}
+
+/** orchestrator-brain: task intake, priority, dispatch (outbox relay), lifecycle. */
+@Module({
+  controllers: [TasksHandler, createHealthController('orchestrator-brain')],
+  providers: [
+    ...databaseProviders,
+    {
+      provide: PRIORITY_POLICY,
+      inject: [SERVICE_ENV],
+      useFactory: (env: BrainEnv) =>
+        new PriorityPolicy({ typeMultipliers: env.APIARY_TYPE_MULTIPLIERS, agingPerMinute: env.APIARY_PRIORITY_AGING_PER_MIN }),
+    },
+    {
+      provide: TASK_LIFECYCLE,
+      inject: [SERVICE_ENV],
+      useFactory: (env: BrainEnv) =>
+        new TaskLifecycle({ leaseMs: env.APIARY_LEASE_MS, retryBaseMs: env.APIARY_RETRY_BASE_MS, retryMaxMs: env.APIARY_RETRY_MAX_MS }),
+    },
+    {
+      provide: LANE_RESOLVER,
+      inject: [RPC_CLIENT],
+      useFactory: (rpc: NatsRpcClient) => new RouterLaneResolver(rpc),
+    },
+    {
+      provide: Dispatcher,
+      inject: [TASK_REPOSITORY, LANE_RESOLVER, NATS_CONNECTION, SERVICE_ENV, LOGGER],
+      useFactory: (repo: TaskRepository, lanes: LaneResolver, nc: NatsConnection, env: BrainEnv, logger: Logger) =>
+        new Dispatcher(
+          repo,
+          lanes,
+          nc.jetstream(),
+          {
+            window: env.APIARY_DISPATCH_WINDOW,
+            batch: env.APIARY_DISPATCH_BATCH,
+            intervalMs: env.APIARY_DISPATCH_INTERVAL_MS,
+            leaseMs: env.APIARY_LEASE_MS,
+          },
+          logger,
+        ),
+    },
+    {
+      provide: LeaseReaper,
+      inject: [TASK_REPOSITORY, TASK_LIFECYCLE, SERVICE_ENV, LOGGER, Dispatcher],
+      useFactory: (repo: TaskRepository, lifecycle: TaskLifecycle, env: BrainEnv, logger: Logger, d: Dispatcher) =>
+        new LeaseReaper(repo, lifecycle, env.APIARY_LEASE_SCAN_MS, logger, () => d.nudge()),
+    },
+    {
+      provide: TaskIntakeService,
+      inject: [TASK_REPOSITORY, LANE_RESOLVER, PRIORITY_POLICY, SERVICE_ENV, Dispatcher],
+      useFactory: (repo: TaskRepository, lanes: LaneResolver, priority: PriorityPolicy, env: BrainEnv, d: Dispatcher) =>
+        new TaskIntakeService(
+          repo,
+          lanes,
+          priority,
+          { maxAttempts: env.APIARY_MAX_ATTEMPTS, idempotencyTtlS: env.APIARY_IDEMPOTENCY_TTL_S },
+          () => d.nudge(),
+        ),
+    },
+    BrainRuntime,
+  ],
+})
+export class BrainModule {}

@@ -1,0 +1,58 @@
+import { Transform, Type } from 'class-transformer';
+import { IsInt, IsNumber, IsObject, IsOptional, Max, Min } from 'class-validator';
+import { DatabaseServiceEnv } from '@apiary/service-kit';
+
+/** Environment of orchestrator-brain, validated at boot (README "Configuration"). */
+export class BrainEnv extends DatabaseServiceEnv {
+  /** Most tasks `dispatched` or `running` at once; the rest wait in PostgreSQL in priority order (default 2,000). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
+  APIARY_DISPATCH_WINDOW = 2000;
+
+  /** Tasks claimed per dispatch round trip (default 500). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000)
+  APIARY_DISPATCH_BATCH = 500;
+
+  /** Idle poll interval of the dispatcher, ms (default 100; a submit wakes it at once). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(5) @Max(60_000)
+  APIARY_DISPATCH_INTERVAL_MS = 100;
+
+  /** Lease of a dispatched or running attempt, ms; renewed by runtime heartbeats (default 120,000). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1000) @Max(86_400_000)
+  APIARY_LEASE_MS = 120_000;
+
+  /** How often expired leases are looked for, ms (default 2,000). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(600_000)
+  APIARY_LEASE_SCAN_MS = 2000;
+
+  /** Attempts per task before `dead` (default 3). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
+  APIARY_MAX_ATTEMPTS = 3;
+
+  /** First retry delay, ms; doubles per attempt (default 1,000). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(3_600_000)
+  APIARY_RETRY_BASE_MS = 1000;
+
+  /** Largest retry delay, ms (default 60,000). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(86_400_000)
+  APIARY_RETRY_MAX_MS = 60_000;
+
+  /** Priority aging, score points per minute waited (default 0.5). */
+  @IsOptional() @Type(() => Number) @IsNumber() @Min(0)
+  APIARY_PRIORITY_AGING_PER_MIN = 0.5;
+
+  /** JSON object of task type → priority multiplier, merged over seed 002's defaults. */
+  @IsOptional()
+  @Transform(({ value }) => {
+    try {
+      return typeof value === 'string' ? JSON.parse(value) : value;
+    } catch {
+      return value;
+    }
+  })
+  @IsObject({ message: 'APIARY_TYPE_MULTIPLIERS must be a JSON object of type → number' })
+  APIARY_TYPE_MULTIPLIERS?: Record<string, number>;
+
+  /** How long an idempotency key returns its first task, seconds (default 86,400). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1)
+  APIARY_IDEMPOTENCY_TTL_S = 86_400;
+}

@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import {
+  ApiaryError,
+  BUILTIN_TASK_TYPES,
+  isBuiltinTaskType,
+  SubmitBatchReply,
+  SubmitTaskReply,
+  TaskInput,
+  TaskView,
+} from '@apiary/contracts';
+import type { NewTaskRow, TaskRepository } from '@apiary/persistence';
+import { currentTraceCarrier } from '@apiary/telemetry';
+import type { PriorityPolicy } from '../priority/priority.service';
+import type { LaneResolver } from '../dispatch/lane-resolver';
+
+/** Tunables of {@link TaskIntakeService}. */
+export interface IntakeConfig {
+  /** Attempts per task before `dead`. */
+  maxAttempts: number;
+  /** Idempotency window, seconds. */
+  idempotencyTtlS: number;
+}
+
+type IntakeRepository = Pick<
+  TaskRepository,
+  'insertMany' | 'findByIdempotencyKeys' | 'releaseExpiredIdempotencyKeys' | 'transaction' | 'findView'
+>;
+
+function fieldErrors(errors: ValidationError[], prefix: string): { field: string; constraints: string[] }[] {
+  return errors.flatMap((e) => [
+    ...(e.constraints ? [{ field: `${prefix}.${e.property}`, constraints: Object.values(e.constraints) }] : []),
+    ...fieldErrors(e.children ?? [], `${prefix}.${e.property}`),
+  ]);
+}
+
+/**
+ * Task intake (DESIGN.md "Task lifecycle"; seed 001 "/orchestrate"): checks each
+ * task's type against the router's lanes and its data against the handler's
+ * schema, scores it, and writes it `queued` (the transactional outbox the
+ * dispatcher relays). All or nothing per request; idempotent by key for 24 h.
+ */
+export class TaskIntakeService {
+  /**
+   * @param repo task storage
+   * @param lanes type → lane resolution (unknown types are refused)
+   * @param priority scoring policy
+   * @param config attempts and idempotency window
+   * @param onQueued called after tasks are written (wakes the dispatcher)
+   */
+  constructor(
+    private readonly repo: IntakeRepository,
+    private readonly lanes: LaneResolver,
+    private readonly priority: PriorityPolicy,
+    private readonly config: IntakeConfig,
+    private readonly onQueued: () => void = () => undefined,
+  ) {}
+
+  /**
+   * Submits one task.
+   * @returns the task and whether this call created it (false: idempotent repeat)
+   * @throws ApiaryError `UNKNOWN_TASK_TYPE`, `INVALID_TASK_DATA` (422), or router errors
+   */
+  async submit(input: TaskInput, fairnessKey: string | null): Promise<SubmitTaskReply> {
+    await this.validate([input], (i) => (i === 0 ? '' : `tasks.${i}.`));
+    const now = Date.now();
+    const row = this.toRow(input, fairnessKey, null, now);
+    const result = await this.writeWithIdempotency([row], fairnessKey);
+    const existingId = result.get(0);
+    if (existingId === row.id) {
+      this.onQueued();
+      return { task: this.viewOf(row, now), created: true };
+    }
+    const existing = await this.repo.findView(existingId as string);
+    if (!existing) throw new ApiaryError('IDEMPOTENCY_CONFLICT', `idempotency_key "${input.idempotency_key}" is in use`);
+    return { task: existing, created: false };
+  }
+
+  /**
+   * Submits up to 10,000 tasks in one database round trip; all or nothing.
+   * @returns batch id and task ids in submit order
+   * @throws ApiaryError naming the first bad task's index, e.g. `tasks.3.type`
+   */
+  async submitBatch(inputs: TaskInput[], fairnessKey: string | null): Promise<SubmitBatchReply> {
+    await this.validate(inputs, (i) => `tasks.${i}.`);
+    const batchId = randomUUID();
+    const now = Date.now();
+    const rows = inputs.map((input) => this.toRow(input, fairnessKey, batchId, now));
+    const ids = await this.writeWithIdempotency(rows, fairnessKey);
+    this.onQueued();
+    return { batch_id: batchId, task_ids: rows.map((_, i) => ids.get(i) as string) };
+  }
+
+  private async validate(inputs: TaskInput[], path: (i: number) => string): Promise<void> {
+    const { unknown } = await this.lanes.resolve(inputs.map((t) => t.type));
+    if (unknown.length > 0) {
+      const unknownSet = new Set(unknown);
+      const index = inputs.findIndex((t) => unknownSet.has(t.type));
+      throw new ApiaryError('UNKNOWN_TASK_TYPE', `${path(index)}type: unknown task type "${inputs[index].type}"`, {
+        field: `${path(index)}type`,
+        index,
+        unknown_types: unknown,
+      });
+    }
+    inputs.forEach((input, i) => {
+      if (!isBuiltinTaskType(input.type)) return;
+      const schema = BUILTIN_TASK_TYPES[input.type];
+      const errors = validateSync(plainToInstance(schema, input.data ?? {}) as object, { forbidUnknownValues: false });
+      if (errors.length > 0) {
+        const details = fieldErrors(errors, `${path(i)}data`);
+        throw new ApiaryError(
+          'INVALID_TASK_DATA',
+          `${details[0].field}: ${details[0].constraints.join('; ')}`,
+          details,
+        );
+      }
+    });
+  }
+
+  private toRow(input: TaskInput, fairnessKey: string | null, batchId: string | null, now: number): NewTaskRow {
+    const score = this.priority.score(input.priority ?? 'normal', input.type);
+    const carrier = currentTraceCarrier();
+    return {
+      id: randomUUID(),
+      type: input.type,
+      data: input.data ?? {},
+      priority: input.priority ?? 'normal',
+      score,
+      rank: this.priority.rank(score, now),
+      max_attempts: this.config.maxAttempts,
+      idempotency_key: input.idempotency_key ?? null,
+      batch_id: batchId,
+      fairness_key: fairnessKey,
+      trace_carrier: Object.keys(carrier).length ? carrier : null,
+      created_at: new Date(now).toISOString(),
+    };
+  }
+
+  /**
+   * Inserts rows; a row whose idempotency key is live maps to the earlier task.
+   * @returns row index → task id
+   */
+  private async writeWithIdempotency(rows: NewTaskRow[], fairnessKey: string | null): Promise<Map<number, string>> {
+    return this.repo.transaction(async (tx) => {
+      const keys = [...new Set(rows.map((r) => r.idempotency_key).filter((k): k is string => k !== null))];
+      if (keys.length > 0) await tx.releaseExpiredIdempotencyKeys(fairnessKey, keys, this.config.idempotencyTtlS);
+      const inserted = await tx.insertMany(rows);
+      const byIndex = new Map<number, string>();
+      const conflicted: string[] = [];
+      rows.forEach((r, i) => {
+        if (inserted.has(r.id)) byIndex.set(i, r.id);
+        else if (r.idempotency_key) conflicted.push(r.idempotency_key);
+      });
+      if (conflicted.length > 0) {
+        const existing = await tx.findByIdempotencyKeys(fairnessKey, conflicted, this.config.idempotencyTtlS);
+        rows.forEach((r, i) => {
+          if (!byIndex.has(i) && r.idempotency_key) {
+            const id = existing.get(r.idempotency_key);
+            if (!id) throw new ApiaryError('IDEMPOTENCY_CONFLICT', `idempotency_key "${r.idempotency_key}" is in use`);
+            byIndex.set(i, id);
+          }
+        });
+      }
+      return byIndex;
+    });
+  }
+
+  private viewOf(row: NewTaskRow, now: number): TaskView {
+    return {
+      task_id: row.id,
+      type: row.type,
+      status: 'queued',
+      priority: row.priority,
+      score: row.score,
+      attempts: 0,
+      result: null,
+      error: null,
+      batch_id: row.batch_id,
+      created_at: new Date(now).toISOString(),
+      started_at: null,
+      finished_at: null,
+    };
+  }
+}

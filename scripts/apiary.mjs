@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+// Apiary's local launcher: one command starts NATS (JetStream), PostgreSQL and the
+// seven services, and stops all of them again.
+//
+//   node scripts/apiary.mjs start [--no-build] [--runtimes N] [--dist DIR]
+//   node scripts/apiary.mjs demo  [--no-build] [--runtimes N] [--dist DIR] [--limit N]
+//   node scripts/apiary.mjs up    [--print-env]        (NATS + PostgreSQL only)
+//
+// Environment: NATS_URL and DATABASE_URL use external servers instead of the local
+// ones; APIARY_HTTP_PORT (default 8080 for start, a free port for demo),
+// APIARY_API_KEYS (default: one key generated per run), APIARY_LOG_LEVEL,
+// OTEL_TRACES_EXPORTER. State and logs live in .apiary/ (git-ignored).
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { runDemo } from './lib/demo.mjs';
+import { redactUrl } from './lib/postgres.mjs';
+import { DEFAULT_DIST } from './lib/services.mjs';
+import { printError, runSuite } from './lib/suite.mjs';
+import { LOG_DIR, positiveInt, rel, say } from './lib/util.mjs';
+
+/**
+ * Commander parser that reports a bad number as an option error.
+ * @param {string} name option name
+ * @returns {(value: string) => number}
+ */
+function intOption(name) {
+  const parse = positiveInt(name);
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (err) {
+      throw new InvalidArgumentError(/** @type {Error} */ (err).message);
+    }
+  };
+}
+
+/**
+ * Options shared by `start` and `demo`.
+ * @param {Command} cmd
+ * @returns {Command}
+ */
+function suiteOptions(cmd) {
+  return cmd
+    .option('--no-build', 'skip `nx run-many -t build` and use what is in the dist folder')
+    .option('--dist <dir>', 'folder holding <app>/main.js', DEFAULT_DIST)
+    .option('--runtimes <n>', 'bot-runtime replicas', intOption('--runtimes'), 2);
+}
+
+/**
+ * Wait until the signal aborts (the `start` and `up` commands run until Ctrl-C).
+ * @param {AbortSignal} signal
+ * @returns {Promise<never>}
+ */
+function untilAborted(signal) {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+const program = new Command();
+program
+  .name('apiary')
+  .description('Run the Apiary suite locally: NATS + PostgreSQL + the seven services.')
+  .showHelpAfterError();
+
+suiteOptions(program.command('start'))
+  .description('build, start everything in the foreground, stop cleanly on Ctrl-C (SIGINT/SIGTERM)')
+  .action(async (opts) => {
+    const { code } = await runSuite(
+      {
+        build: opts.build,
+        dist: path.resolve(opts.dist),
+        runtimes: opts.runtimes,
+        services: true,
+        output: 'prefix',
+        logLevel: process.env.APIARY_LOG_LEVEL || 'info',
+        httpPort: 'fixed',
+        interruptExitCode: 0,
+      },
+      async (suite, signal) => {
+        const lines = [
+          '',
+          `Apiary is running: ${suite.baseUrl}  (health: ${suite.baseUrl}/health)`,
+          suite.apiKeyGenerated
+            ? `API key for this run: ${suite.apiKey}\n  (generated; set APIARY_API_KEYS to choose your own)`
+            : 'API keys: from APIARY_API_KEYS',
+          `  curl -H 'Authorization: Bearer <key>' ${suite.baseUrl}/tasks/<id>`,
+          `NATS_URL=${suite.natsUrl}`,
+          `DATABASE_URL=${redactUrl(suite.databaseUrl)}`,
+          'Press Ctrl-C to stop.',
+          '',
+        ];
+        process.stdout.write(lines.join('\n') + '\n');
+        return untilAborted(signal);
+      },
+    );
+    process.exit(code);
+  });
+
+suiteOptions(program.command('demo'))
+  .description('start everything, score 6,046 SpamAssassin mails, print a report, stop')
+  .option('--limit <n>', 'submit only the first N mails', intOption('--limit'))
+  .option('--timeout <s>', 'seconds from the first submit until all tasks must be finished', intOption('--timeout'), 150)
+  .action(async (opts) => {
+    const { code, value } = await runSuite(
+      {
+        build: opts.build,
+        dist: path.resolve(opts.dist),
+        runtimes: opts.runtimes,
+        services: true,
+        output: 'file',
+        logLevel: process.env.APIARY_LOG_LEVEL || 'warn',
+        httpPort: 'free',
+        interruptExitCode: 130,
+      },
+      (suite, signal) =>
+        runDemo({
+          baseUrl: suite.baseUrl,
+          apiKey: suite.apiKey,
+          signal,
+          limit: opts.limit,
+          timeoutMs: opts.timeout * 1000,
+        }),
+    );
+    say(`service logs are in ${rel(LOG_DIR)}/`);
+    if (code === 0 && value && !value.ok) {
+      say('demo FAILED: ' + value.problems.join('; '));
+      process.exit(1);
+    }
+    if (code === 0) say('demo OK');
+    process.exit(code);
+  });
+
+program
+  .command('up')
+  .description('start only NATS (JetStream) and PostgreSQL, until Ctrl-C (for running services from an IDE or nx serve)')
+  .option('--print-env', 'print NATS_URL and DATABASE_URL as shell assignments on stdout')
+  .action(async (opts) => {
+    const { code } = await runSuite(
+      {
+        build: false,
+        dist: DEFAULT_DIST,
+        runtimes: 0,
+        services: false,
+        output: 'file',
+        logLevel: 'info',
+        httpPort: 'free',
+        interruptExitCode: 0,
+      },
+      async (suite, signal) => {
+        if (opts.printEnv) {
+          process.stdout.write(`export NATS_URL='${suite.natsUrl}'\nexport DATABASE_URL='${suite.databaseUrl}'\n`);
+        } else {
+          process.stdout.write(`NATS_URL=${suite.natsUrl}\nDATABASE_URL=${redactUrl(suite.databaseUrl)}\n`);
+        }
+        say('NATS and PostgreSQL are up; press Ctrl-C to stop them');
+        return untilAborted(signal);
+      },
+    );
+    process.exit(code);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  printError(err);
+  process.exit(1);
+}
