@@ -13,4 +13,5 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testTimeout: 60_000,
+  setupFiles: ['reflect-metadata'],
 };

@@ -56,7 +56,8 @@ const rel = (p) => path.relative(ROOT, p) || '.';
 function npm(args, opts = {}) {
   const r = spawnSync('npm', args, { cwd: TOOLS, encoding: 'utf8', ...opts });
   if (r.status !== 0) {
-    fail(`npm ${args.join(' ')} failed (exit ${r.status}):\n${(r.stderr || '').trim()}`);
+    const why = r.error ? r.error.message : `exit ${r.status}`;
+    fail(`npm ${args.join(' ')} failed (${why}):\n${(r.stderr || '').trim()}`);
   }
   return r.stdout;
 }
@@ -83,7 +84,9 @@ function satisfiesLoosely(version, range) {
 }
 
 function ensureNodePackages(wanted) {
-  const missing = Object.entries(wanted).filter(([n, r]) => !satisfiesLoosely(installedVersion(n), r));
+  const missing = Object.entries(wanted).filter(
+    ([n, r]) => !satisfiesLoosely(installedVersion(n), r),
+  );
   if (missing.length === 0) return;
   fs.mkdirSync(TOOLS, { recursive: true });
   const pj = path.join(TOOLS, 'package.json');
@@ -177,7 +180,12 @@ function runHelm(helm, args) {
     cwd: ROOT,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, HELM_CACHE_HOME: path.join(TOOLS, 'helm-home', 'cache'), HELM_CONFIG_HOME: path.join(TOOLS, 'helm-home', 'config'), HELM_DATA_HOME: path.join(TOOLS, 'helm-home', 'data') },
+    env: {
+      ...process.env,
+      HELM_CACHE_HOME: path.join(TOOLS, 'helm-home', 'cache'),
+      HELM_CONFIG_HOME: path.join(TOOLS, 'helm-home', 'config'),
+      HELM_DATA_HOME: path.join(TOOLS, 'helm-home', 'data'),
+    },
   });
   return { code: r.status, out: r.stdout || '', err: r.stderr || '' };
 }
@@ -185,11 +193,18 @@ function runHelm(helm, args) {
 function valuesSets() {
   const ciDir = path.join(CHART, 'ci');
   const files = fs.existsSync(ciDir)
-    ? fs.readdirSync(ciDir).filter((f) => f.endsWith('-values.yaml')).sort()
+    ? fs
+        .readdirSync(ciDir)
+        .filter((f) => f.endsWith('-values.yaml'))
+        .sort()
     : [];
   return [
     { name: 'default values', args: [] },
-    ...files.map((f) => ({ name: `ci/${f}`, args: ['-f', path.join(ciDir, f)], file: path.join(ciDir, f) })),
+    ...files.map((f) => ({
+      name: `ci/${f}`,
+      args: ['-f', path.join(ciDir, f)],
+      file: path.join(ciDir, f),
+    })),
   ];
 }
 
@@ -212,7 +227,9 @@ async function validateManifests(docs, setName) {
     try {
       new Model(obj).validate();
     } catch (e) {
-      const details = (e.errors || []).map((x) => `${x.instancePath || '/'} ${x.message}`).join('; ');
+      const details = (e.errors || [])
+        .map((x) => `${x.instancePath || '/'} ${x.message}`)
+        .join('; ');
       fail(`${where} is invalid: ${details || e.message}`);
     }
   }
@@ -239,7 +256,12 @@ function assertChartInvariants(docs, set, values) {
   // Recommended labels on everything.
   for (const o of objs) {
     const l = o.metadata.labels || {};
-    for (const k of ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/managed-by', 'helm.sh/chart']) {
+    for (const k of [
+      'app.kubernetes.io/name',
+      'app.kubernetes.io/instance',
+      'app.kubernetes.io/managed-by',
+      'helm.sh/chart',
+    ]) {
       assert(l[k], ctx(`${o.kind}/${o.metadata.name} lacks label ${k}`));
     }
   }
@@ -250,41 +272,98 @@ function assertChartInvariants(docs, set, values) {
     assert(d.metadata.name === name(app), ctx(`Deployment of ${app} is named ${d.metadata.name}`));
     const h = hpas.get(app);
     assert(h, ctx(`no HorizontalPodAutoscaler for ${app}`));
-    assert(h.spec.scaleTargetRef.name === d.metadata.name && h.spec.scaleTargetRef.kind === 'Deployment', ctx(`HPA of ${app} does not target its Deployment`));
-    assert(h.spec.minReplicas <= h.spec.maxReplicas, ctx(`HPA of ${app}: minReplicas > maxReplicas`));
-    assert(h.spec.metrics.some((m) => m.resource?.name === 'cpu'), ctx(`HPA of ${app} has no CPU target`));
-    assert(d.spec.replicas === undefined, ctx(`Deployment of ${app} sets replicas although an HPA owns them`));
+    assert(
+      h.spec.scaleTargetRef.name === d.metadata.name && h.spec.scaleTargetRef.kind === 'Deployment',
+      ctx(`HPA of ${app} does not target its Deployment`),
+    );
+    assert(
+      h.spec.minReplicas <= h.spec.maxReplicas,
+      ctx(`HPA of ${app}: minReplicas > maxReplicas`),
+    );
+    assert(
+      h.spec.metrics.some((m) => m.resource?.name === 'cpu'),
+      ctx(`HPA of ${app} has no CPU target`),
+    );
+    assert(
+      d.spec.replicas === undefined,
+      ctx(`Deployment of ${app} sets replicas although an HPA owns them`),
+    );
 
     const sel = d.spec.selector.matchLabels;
     const podLabels = d.spec.template.metadata.labels;
-    for (const [k, v] of Object.entries(sel)) assert(podLabels[k] === v, ctx(`${app}: selector ${k}=${v} does not match its pods`));
-    assert(sel['app.kubernetes.io/component'] === app, ctx(`${app}: selector lacks its component label`));
+    for (const [k, v] of Object.entries(sel))
+      assert(podLabels[k] === v, ctx(`${app}: selector ${k}=${v} does not match its pods`));
+    assert(
+      sel['app.kubernetes.io/component'] === app,
+      ctx(`${app}: selector lacks its component label`),
+    );
 
     const [c] = d.spec.template.spec.containers;
     assert(d.spec.template.spec.containers.length === 1, ctx(`${app}: expected one container`));
-    assert(JSON.stringify(c.command) === JSON.stringify(['node', `dist/apps/${app}/main.js`]), ctx(`${app}: command is ${JSON.stringify(c.command)}`));
+    assert(
+      JSON.stringify(c.command) === JSON.stringify(['node', `dist/apps/${app}/main.js`]),
+      ctx(`${app}: command is ${JSON.stringify(c.command)}`),
+    );
     assert(c.resources?.requests?.cpu, ctx(`${app}: no CPU request (the HPA needs one)`));
     const env = envOf(c);
-    for (const k of ['NATS_URL', 'DATABASE_URL', 'OTEL_SERVICE_NAME', 'OTEL_TRACES_EXPORTER', 'OTEL_METRICS_EXPORTER', 'OTEL_LOGS_EXPORTER', 'APIARY_LOG_LEVEL']) {
+    for (const k of [
+      'NATS_URL',
+      'DATABASE_URL',
+      'OTEL_SERVICE_NAME',
+      'OTEL_TRACES_EXPORTER',
+      'OTEL_METRICS_EXPORTER',
+      'OTEL_LOGS_EXPORTER',
+      'APIARY_LOG_LEVEL',
+    ]) {
       assert(env[k], ctx(`${app}: env ${k} missing`));
     }
-    assert(env.OTEL_SERVICE_NAME.value === app, ctx(`${app}: OTEL_SERVICE_NAME is ${env.OTEL_SERVICE_NAME.value}`));
-    assert(env.DATABASE_URL.valueFrom?.secretKeyRef, ctx(`${app}: DATABASE_URL is not read from a Secret`));
+    assert(
+      env.OTEL_SERVICE_NAME.value === app,
+      ctx(`${app}: OTEL_SERVICE_NAME is ${env.OTEL_SERVICE_NAME.value}`),
+    );
+    assert(
+      env.DATABASE_URL.valueFrom?.secretKeyRef,
+      ctx(`${app}: DATABASE_URL is not read from a Secret`),
+    );
 
     const probePath = (p) => p?.httpGet?.path;
     const probePort = (p) => p?.httpGet?.port;
     if (app === 'gateway') {
-      assert(env.APIARY_HTTP_PORT?.value === '8080' && env.APIARY_HTTP_HOST?.value === '0.0.0.0', ctx('gateway: APIARY_HTTP_PORT/HOST not 8080/0.0.0.0'));
-      assert(env.APIARY_API_KEYS?.valueFrom?.secretKeyRef, ctx('gateway: APIARY_API_KEYS is not read from a Secret'));
-      assert(c.ports.some((p) => p.name === 'http' && p.containerPort === 8080), ctx('gateway: no http port 8080'));
-      assert(probePath(c.readinessProbe) === '/health' && probePort(c.readinessProbe) === 'http', ctx('gateway: readiness is not GET /health on http'));
+      assert(
+        env.APIARY_HTTP_PORT?.value === '8080' && env.APIARY_HTTP_HOST?.value === '0.0.0.0',
+        ctx('gateway: APIARY_HTTP_PORT/HOST not 8080/0.0.0.0'),
+      );
+      assert(
+        env.APIARY_API_KEYS?.valueFrom?.secretKeyRef,
+        ctx('gateway: APIARY_API_KEYS is not read from a Secret'),
+      );
+      assert(
+        c.ports.some((p) => p.name === 'http' && p.containerPort === 8080),
+        ctx('gateway: no http port 8080'),
+      );
+      assert(
+        probePath(c.readinessProbe) === '/health' && probePort(c.readinessProbe) === 'http',
+        ctx('gateway: readiness is not GET /health on http'),
+      );
       assert(probePath(c.livenessProbe) === '/livez', ctx('gateway: liveness is not GET /livez'));
     } else {
       assert(env.APIARY_PROBE_PORT?.value === '8081', ctx(`${app}: APIARY_PROBE_PORT is not 8081`));
-      assert(!env.APIARY_API_KEYS, ctx(`${app}: gets APIARY_API_KEYS although only the gateway needs them`));
-      assert(c.ports.some((p) => p.name === 'probe' && p.containerPort === 8081), ctx(`${app}: no probe port 8081`));
-      assert(probePath(c.livenessProbe) === '/livez' && probePort(c.livenessProbe) === 'probe', ctx(`${app}: liveness is not GET /livez on probe`));
-      assert(probePath(c.readinessProbe) === '/readyz' && probePort(c.readinessProbe) === 'probe', ctx(`${app}: readiness is not GET /readyz on probe`));
+      assert(
+        !env.APIARY_API_KEYS,
+        ctx(`${app}: gets APIARY_API_KEYS although only the gateway needs them`),
+      );
+      assert(
+        c.ports.some((p) => p.name === 'probe' && p.containerPort === 8081),
+        ctx(`${app}: no probe port 8081`),
+      );
+      assert(
+        probePath(c.livenessProbe) === '/livez' && probePort(c.livenessProbe) === 'probe',
+        ctx(`${app}: liveness is not GET /livez on probe`),
+      );
+      assert(
+        probePath(c.readinessProbe) === '/readyz' && probePort(c.readinessProbe) === 'probe',
+        ctx(`${app}: readiness is not GET /readyz on probe`),
+      );
     }
 
     // Every secretKeyRef points at a Secret the chart renders or at the configured existing one.
@@ -293,10 +372,20 @@ function assertChartInvariants(docs, set, values) {
       if (!ref) continue;
       const rendered = secrets.find((s) => s.metadata.name === ref.name);
       if (rendered) {
-        assert(rendered.data && ref.key in rendered.data, ctx(`${app}: ${e.name} refers to key ${ref.key} missing from Secret ${ref.name}`));
+        assert(
+          rendered.data && ref.key in rendered.data,
+          ctx(`${app}: ${e.name} refers to key ${ref.key} missing from Secret ${ref.name}`),
+        );
       } else {
-        const existing = [values.postgresql?.existingSecret, values.apiKeys?.existingSecret, values.nats?.existingSecret].filter(Boolean);
-        assert(existing.includes(ref.name), ctx(`${app}: ${e.name} refers to Secret ${ref.name}, neither rendered nor configured`));
+        const existing = [
+          values.postgresql?.existingSecret,
+          values.apiKeys?.existingSecret,
+          values.nats?.existingSecret,
+        ].filter(Boolean);
+        assert(
+          existing.includes(ref.name),
+          ctx(`${app}: ${e.name} refers to Secret ${ref.name}, neither rendered nor configured`),
+        );
       }
     }
   }
@@ -305,47 +394,92 @@ function assertChartInvariants(docs, set, values) {
 
   // bot-runtime: the worker pool.
   const br = deployments.get('bot-runtime');
-  assert(br.spec.template.spec.terminationGracePeriodSeconds >= 60, ctx('bot-runtime: terminationGracePeriodSeconds < 60'));
-  assert(hpas.get('bot-runtime').spec.maxReplicas >= 10, ctx('bot-runtime: HPA maxReplicas looks too low for the worker pool'));
+  assert(
+    br.spec.template.spec.terminationGracePeriodSeconds >= 60,
+    ctx('bot-runtime: terminationGracePeriodSeconds < 60'),
+  );
+  for (const app of APPS) {
+    const spec = deployments.get(app).spec.template.spec;
+    const grace = Number(envOf(spec.containers[0]).APIARY_SHUTDOWN_GRACE_MS?.value);
+    assert(
+      grace >= 0 && grace < spec.terminationGracePeriodSeconds * 1000,
+      ctx(`${app}: APIARY_SHUTDOWN_GRACE_MS (${grace}) does not end before SIGKILL`),
+    );
+  }
+  assert(
+    hpas.get('bot-runtime').spec.maxReplicas >= 10,
+    ctx('bot-runtime: HPA maxReplicas looks too low for the worker pool'),
+  );
 
   // PDBs for the gateway and the pool.
-  for (const app of ['gateway', 'bot-runtime']) assert(pdbs.get(app), ctx(`no PodDisruptionBudget for ${app}`));
+  for (const app of ['gateway', 'bot-runtime'])
+    assert(pdbs.get(app), ctx(`no PodDisruptionBudget for ${app}`));
 
   // Gateway Service on 8080.
   const gwSvc = byKind('Service').find((s) => appOf(s) === 'gateway');
-  assert(gwSvc && gwSvc.spec.ports.some((p) => p.port === 8080 && p.targetPort === 'http'), ctx('no gateway Service on port 8080'));
+  assert(
+    gwSvc && gwSvc.spec.ports.some((p) => p.port === 8080 && p.targetPort === 'http'),
+    ctx('no gateway Service on port 8080'),
+  );
 
   // Scaler RBAC: its ServiceAccount bound to a Role that can scale deployments.
   if (values.rbac?.scaler?.create !== false) {
     const role = byKind('Role').find((r) => appOf(r) === 'scaler');
     assert(role, ctx('no Role for the scaler'));
-    const can = (res, verb) => role.rules.some((r) => r.apiGroups.includes('apps') && r.resources.includes(res) && r.verbs.includes(verb));
-    for (const v of ['get', 'list', 'watch']) assert(can('deployments', v), ctx(`scaler Role cannot ${v} deployments`));
-    for (const v of ['get', 'update', 'patch']) assert(can('deployments/scale', v), ctx(`scaler Role cannot ${v} deployments/scale`));
+    const can = (res, verb) =>
+      role.rules.some(
+        (r) => r.apiGroups.includes('apps') && r.resources.includes(res) && r.verbs.includes(verb),
+      );
+    for (const v of ['get', 'list', 'watch'])
+      assert(can('deployments', v), ctx(`scaler Role cannot ${v} deployments`));
+    for (const v of ['get', 'update', 'patch'])
+      assert(can('deployments/scale', v), ctx(`scaler Role cannot ${v} deployments/scale`));
     const rb = byKind('RoleBinding').find((r) => r.roleRef.name === role.metadata.name);
     assert(rb, ctx('scaler Role is not bound'));
     const scalerPod = deployments.get('scaler').spec.template.spec;
-    assert(rb.subjects.some((s) => s.kind === 'ServiceAccount' && s.name === scalerPod.serviceAccountName), ctx('scaler RoleBinding does not bind the scaler pod\'s ServiceAccount'));
-    assert(byKind('ServiceAccount').some((s) => s.metadata.name === scalerPod.serviceAccountName), ctx('scaler ServiceAccount not rendered'));
-    assert(scalerPod.automountServiceAccountToken === true, ctx('scaler pod does not mount its token'));
+    assert(
+      rb.subjects.some(
+        (s) => s.kind === 'ServiceAccount' && s.name === scalerPod.serviceAccountName,
+      ),
+      ctx("scaler RoleBinding does not bind the scaler pod's ServiceAccount"),
+    );
+    assert(
+      byKind('ServiceAccount').some((s) => s.metadata.name === scalerPod.serviceAccountName),
+      ctx('scaler ServiceAccount not rendered'),
+    );
+    assert(
+      scalerPod.automountServiceAccountToken === true,
+      ctx('scaler pod does not mount its token'),
+    );
   }
   for (const app of APPS.filter((a) => a !== 'scaler')) {
-    assert(deployments.get(app).spec.template.spec.automountServiceAccountToken === false, ctx(`${app} mounts a ServiceAccount token it does not need`));
+    assert(
+      deployments.get(app).spec.template.spec.automountServiceAccountToken === false,
+      ctx(`${app} mounts a ServiceAccount token it does not need`),
+    );
   }
 
   // Ingress only when asked for, pointing at the gateway Service.
   const ingresses = byKind('Ingress');
   if (values.ingress?.enabled) {
     assert(ingresses.length === 1, ctx('ingress.enabled but no Ingress rendered'));
-    const backends = ingresses[0].spec.rules.flatMap((r) => r.http.paths.map((p) => p.backend.service.name));
-    assert(backends.every((b) => b === gwSvc.metadata.name), ctx('Ingress does not route to the gateway Service'));
+    const backends = ingresses[0].spec.rules.flatMap((r) =>
+      r.http.paths.map((p) => p.backend.service.name),
+    );
+    assert(
+      backends.every((b) => b === gwSvc.metadata.name),
+      ctx('Ingress does not route to the gateway Service'),
+    );
   } else {
     assert(ingresses.length === 0, ctx('Ingress rendered although ingress.enabled is false'));
   }
 
   // With both existing secrets the chart must not create one.
   if (values.postgresql?.existingSecret && values.apiKeys?.existingSecret) {
-    assert(secrets.length === 0, ctx('chart renders a Secret although existing secrets are configured'));
+    assert(
+      secrets.length === 0,
+      ctx('chart renders a Secret although existing secrets are configured'),
+    );
   } else {
     assert(secrets.length === 1, ctx('chart Secret missing'));
   }
@@ -377,32 +511,74 @@ async function checkChart(helm, YAML) {
   let manifests = 0;
   for (const set of sets) {
     const lint = runHelm(helm, ['lint', '--strict', rel(CHART), ...set.args]);
-    assert(lint.code === 0, `helm lint --strict ${rel(CHART)} (${set.name}) failed:\n${(lint.out + lint.err).trim()}`);
+    assert(
+      lint.code === 0,
+      `helm lint --strict ${rel(CHART)} (${set.name}) failed:\n${(lint.out + lint.err).trim()}`,
+    );
 
-    const tpl = runHelm(helm, ['template', RELEASE, rel(CHART), '--namespace', NAMESPACE, ...set.args]);
+    const tpl = runHelm(helm, [
+      'template',
+      RELEASE,
+      rel(CHART),
+      '--namespace',
+      NAMESPACE,
+      ...set.args,
+    ]);
     assert(tpl.code === 0, `helm template (${set.name}) failed:\n${tpl.err.trim()}`);
     const docs = splitRendered(YAML, tpl.out);
     await validateManifests(docs, set.name);
 
     const values = set.file ? YAML.parse(fs.readFileSync(set.file, 'utf8')) || {} : {};
-    assertChartInvariants(docs.filter((d) => !d.source.includes('/tests/')), set, values);
+    assertChartInvariants(
+      docs.filter((d) => !d.source.includes('/tests/')),
+      set,
+      values,
+    );
     // The helm test pod must be valid too (it was validated above with the rest).
     manifests += docs.length;
   }
 
   // Values the chart must refuse, with the reason it must give.
   const refused = [
-    { args: ['--set', 'apps.unknown-app.enabled=true'], expect: /unknown-app|additional propert/i, why: 'an unknown app' },
-    { args: ['--set', 'apps.bot-runtime.autoscaling.maxReplicas=0'], expect: /maxReplicas/i, why: 'maxReplicas 0' },
-    { args: ['--set', 'apps.gateway.autoscaling.minReplicas=9', '--set', 'apps.gateway.autoscaling.maxReplicas=3'], expect: /minReplicas .* greater than maxReplicas/i, why: 'minReplicas > maxReplicas' },
+    {
+      args: ['--set', 'apps.unknown-app.enabled=true'],
+      expect: /unknown-app|additional propert/i,
+      why: 'an unknown app',
+    },
+    {
+      args: ['--set', 'apps.bot-runtime.autoscaling.maxReplicas=0'],
+      expect: /maxReplicas/i,
+      why: 'maxReplicas 0',
+    },
+    {
+      args: [
+        '--set',
+        'apps.gateway.autoscaling.minReplicas=9',
+        '--set',
+        'apps.gateway.autoscaling.maxReplicas=3',
+      ],
+      expect: /minReplicas .* greater than maxReplicas/i,
+      why: 'minReplicas > maxReplicas',
+    },
     { args: ['--set', 'defaults.logLevel=loud'], expect: /logLevel/i, why: 'an unknown log level' },
-    { args: ['--set', 'postgresql.url=', '--set', 'postgresql.existingSecret='], expect: /DATABASE_URL/, why: 'no database URL' },
-    { args: ['--set', 'image.repository='], expect: /repository/i, why: 'an empty image repository' },
+    {
+      args: ['--set', 'postgresql.url=', '--set', 'postgresql.existingSecret='],
+      expect: /DATABASE_URL/,
+      why: 'no database URL',
+    },
+    {
+      args: ['--set', 'image.repository='],
+      expect: /repository/i,
+      why: 'an empty image repository',
+    },
   ];
   for (const r of refused) {
     const res = runHelm(helm, ['template', RELEASE, rel(CHART), ...r.args]);
     assert(res.code !== 0, `helm template accepted ${r.why} (${r.args.join(' ')})`);
-    assert(r.expect.test(res.err), `helm template refused ${r.why} but without a clear reason:\n${res.err.trim()}`);
+    assert(
+      r.expect.test(res.err),
+      `helm template refused ${r.why} but without a clear reason:\n${res.err.trim()}`,
+    );
   }
   return { sets: sets.length, manifests, refused: refused.length };
 }
@@ -416,11 +592,25 @@ function lintCompose() {
   // Style-only rules (key and service order) are off; no-unbound-port-interfaces is off because it
   // does not read an interpolated interface ("${APIARY_GATEWAY_BIND:-127.0.0.1}:...").
   const bin = path.join(TOOLS, 'node_modules', 'dclint', 'bin', 'dclint.cjs');
-  const r = spawnSync(process.execPath, [
-    bin, COMPOSE, '--quiet', '--color=false',
-    '--disable-rule', 'service-keys-order', 'services-alphabetical-order', 'top-level-properties-order', 'no-unbound-port-interfaces',
-  ], { cwd: ROOT, encoding: 'utf8' });
-  assert(r.status === 0, `dclint ${rel(COMPOSE)} failed (exit ${r.status}):\n${(r.stdout + r.stderr).trim()}`);
+  const r = spawnSync(
+    process.execPath,
+    [
+      bin,
+      COMPOSE,
+      '--quiet',
+      '--color=false',
+      '--disable-rule',
+      'service-keys-order',
+      'services-alphabetical-order',
+      'top-level-properties-order',
+      'no-unbound-port-interfaces',
+    ],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
+  assert(
+    r.status === 0,
+    `dclint ${rel(COMPOSE)} failed (exit ${r.status}):\n${(r.stdout + r.stderr).trim()}`,
+  );
 }
 
 function checkCompose(YAML) {
@@ -434,34 +624,80 @@ function checkCompose(YAML) {
   const ctx = (msg) => `${rel(COMPOSE)}: ${msg}`;
   assert(services.nats, ctx('no nats service'));
   assert(/^nats:2\.10/.test(services.nats.image || ''), ctx('nats is not nats:2.10'));
-  assert([].concat(services.nats.command || []).join(' ').includes('-js'), ctx('nats runs without JetStream (-js)'));
-  assert(services.postgres && /^postgres:16/.test(services.postgres.image || ''), ctx('no postgres:16 service'));
-  const asMap = (env) => (Array.isArray(env) ? Object.fromEntries(env.map((e) => e.split(/=(.*)/s).slice(0, 2))) : env || {});
+  assert(
+    []
+      .concat(services.nats.command || [])
+      .join(' ')
+      .includes('-js'),
+    ctx('nats runs without JetStream (-js)'),
+  );
+  assert(
+    services.postgres && /^postgres:16/.test(services.postgres.image || ''),
+    ctx('no postgres:16 service'),
+  );
+  const asMap = (env) =>
+    Array.isArray(env)
+      ? Object.fromEntries(env.map((e) => e.split(/=(.*)/s).slice(0, 2)))
+      : env || {};
   for (const app of APPS) {
     const s = services[app];
     assert(s, ctx(`no ${app} service`));
-    assert(s.build && path.posix.normalize(s.build.dockerfile || '') === 'deploy/docker/Dockerfile', ctx(`${app} is not built from deploy/docker/Dockerfile`));
-    assert(fs.existsSync(path.join(ROOT, s.build.context || '.', s.build.dockerfile)), ctx(`${app}: Dockerfile not found`));
+    assert(
+      s.build && path.posix.normalize(s.build.dockerfile || '') === 'deploy/docker/Dockerfile',
+      ctx(`${app} is not built from deploy/docker/Dockerfile`),
+    );
+    assert(
+      fs.existsSync(path.join(ROOT, s.build.context || '.', s.build.dockerfile)),
+      ctx(`${app}: Dockerfile not found`),
+    );
     const env = asMap(s.environment);
-    assert(env.APP === app || (s.build.args && asMap(s.build.args).APP === app) || [].concat(s.command || []).join(' ').includes(`dist/apps/${app}/main.js`), ctx(`${app} does not select its app`));
-    for (const k of ['NATS_URL', 'DATABASE_URL', 'OTEL_SERVICE_NAME']) assert(env[k], ctx(`${app}: ${k} not set`));
-    assert(String(env.NATS_URL).includes('nats:4222'), ctx(`${app}: NATS_URL does not point at the nats service`));
-    assert(String(env.DATABASE_URL).includes('@postgres:5432/'), ctx(`${app}: DATABASE_URL does not point at the postgres service`));
+    assert(
+      env.APP === app ||
+        (s.build.args && asMap(s.build.args).APP === app) ||
+        []
+          .concat(s.command || [])
+          .join(' ')
+          .includes(`dist/apps/${app}/main.js`),
+      ctx(`${app} does not select its app`),
+    );
+    for (const k of ['NATS_URL', 'DATABASE_URL', 'OTEL_SERVICE_NAME'])
+      assert(env[k], ctx(`${app}: ${k} not set`));
+    assert(
+      String(env.NATS_URL).includes('nats:4222'),
+      ctx(`${app}: NATS_URL does not point at the nats service`),
+    );
+    assert(
+      String(env.DATABASE_URL).includes('@postgres:5432/'),
+      ctx(`${app}: DATABASE_URL does not point at the postgres service`),
+    );
     const deps = Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on || {});
-    assert(deps.includes('nats') && deps.includes('postgres'), ctx(`${app} does not depend on nats and postgres`));
+    assert(
+      deps.includes('nats') && deps.includes('postgres'),
+      ctx(`${app} does not depend on nats and postgres`),
+    );
     if (app !== 'gateway') assert(!s.ports, ctx(`${app} publishes ports; only the gateway should`));
   }
   const gw = services.gateway;
   // "[ip:]host:container", where ip and host may be ${VAR:-default} interpolations.
   const publishes8080 = (p) => {
-    if (typeof p === 'object') return String(p.target) === '8080' && /(^|-)8080\}?$/.test(String(p.published));
+    if (typeof p === 'object')
+      return String(p.target) === '8080' && /(^|-)8080\}?$/.test(String(p.published));
     const parts = String(p).match(/(\$\{[^}]*\}|[^:]+)/g) || [];
     return parts.at(-1) === '8080' && /^(\$\{[A-Z_]+:-)?8080\}?$/.test(parts.at(-2) || '');
   };
   assert([].concat(gw.ports || []).some(publishes8080), ctx('gateway is not published on 8080'));
-  assert(String(asMap(gw.environment).APIARY_API_KEYS || '').startsWith('${APIARY_API_KEYS'), ctx('gateway APIARY_API_KEYS does not come from the environment'));
-  assert(services['bot-runtime'].deploy?.replicas === 2, ctx('bot-runtime does not run 2 replicas'));
-  assert(!services['bot-runtime'].container_name, ctx('bot-runtime sets container_name, which forbids replicas'));
+  assert(
+    String(asMap(gw.environment).APIARY_API_KEYS || '').startsWith('${APIARY_API_KEYS'),
+    ctx('gateway APIARY_API_KEYS does not come from the environment'),
+  );
+  assert(
+    services['bot-runtime'].deploy?.replicas === 2,
+    ctx('bot-runtime does not run 2 replicas'),
+  );
+  assert(
+    !services['bot-runtime'].container_name,
+    ctx('bot-runtime sets container_name, which forbids replicas'),
+  );
   return Object.keys(services).length;
 }
 

@@ -311,6 +311,7 @@ export class Suite {
  * @returns {void}
  */
 export function printError(err) {
+  if (process.stderr.destroyed) return;
   if (err instanceof LauncherError) {
     process.stderr.write(`[apiary] error: ${err.message}\n`);
     if (err.detail) process.stderr.write(`${err.detail}\n`);
@@ -352,7 +353,10 @@ export async function runSuite(options, body) {
     say(`${sig} again: killing the services now`);
     suite?.forceKill();
   };
+  let fatalSeen = false;
   const onFatal = (err) => {
+    if (fatalSeen) return;
+    fatalSeen = true;
     printError(err);
     if (!ac.signal.aborted) ac.abort(err);
     process.exitCode = 1;

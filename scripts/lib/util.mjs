@@ -37,7 +37,17 @@ export class LauncherError extends Error {
  * @returns {void}
  */
 export function say(message) {
-  process.stderr.write(`[apiary] ${message}\n`);
+  if (!process.stderr.destroyed) process.stderr.write(`[apiary] ${message}\n`);
+}
+
+// If whoever reads our output goes away (a closed terminal, `| head`, a killed `tee`),
+// writes fail with EPIPE. Without a listener that error would be thrown again and again
+// from every later write, and the launcher would spin instead of stopping its children.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'EPIPE') throw err;
+    stream.destroy();
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { startTelemetry } from '@apiary/telemetry';
 startTelemetry('gateway');
 
+import 'reflect-metadata';
 import { createLogger, InvalidEnvironmentError, loadEnv } from '@apiary/service-kit';
 import { createGatewayApp } from './app.factory';
 import { GatewayEnv, redactEnvProblems } from './config/gateway.env';

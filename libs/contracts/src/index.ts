@@ -1,4 +1,5 @@
 /** Public API of `@apiary/contracts`: every NATS subject with its request and reply DTO. */
+import 'reflect-metadata';
 export * from './common/errors';
 export * from './common/task';
 export * from './common/health';

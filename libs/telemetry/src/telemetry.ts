@@ -66,7 +66,9 @@ export class JsonlFileSpanExporter implements tracing.SpanExporter {
   }
 
   /** Nothing to flush: writes are synchronous. */
-  async shutdown(): Promise<void> {}
+  async shutdown(): Promise<void> {
+    return undefined;
+  }
 }
 
 function spanProcessorsFor(service: string): tracing.SpanProcessor[] {

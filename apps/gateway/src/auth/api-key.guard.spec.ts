@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiaryError } from '@apiary/contracts';

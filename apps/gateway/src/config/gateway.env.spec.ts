@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { InvalidEnvironmentError, loadEnv } from '@apiary/service-kit';
 import { GatewayEnv, redactEnvProblems } from './gateway.env';
 

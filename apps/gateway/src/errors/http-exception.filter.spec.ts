@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { ArgumentsHost, BadRequestException, NotFoundException } from '@nestjs/common';
 import { ApiaryError } from '@apiary/contracts';
 import type { Logger } from 'pino';

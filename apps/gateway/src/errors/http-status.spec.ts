@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { ERROR_CODES, ErrorCode } from '@apiary/contracts';
 import { httpStatusOf } from './http-status';
 

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { HealthReply, healthSubject, ServiceName } from '@apiary/contracts';
 import { checkHealth, DOWNSTREAM_SERVICES, HealthProbes } from './health.service';
 

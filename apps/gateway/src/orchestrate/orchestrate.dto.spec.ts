@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { OrchestrateBody, toTaskInputs } from './orchestrate.dto';
 
 describe('toTaskInputs', () => {

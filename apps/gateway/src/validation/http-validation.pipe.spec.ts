@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { ArgumentMetadata } from '@nestjs/common';
 import { ApiaryError, TaskInput } from '@apiary/contracts';
 import { SubmitBatchBody } from '../tasks/tasks.dto';

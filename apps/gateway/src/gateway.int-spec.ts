@@ -1,0 +1,383 @@
+import 'reflect-metadata';
+import { INestApplication } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { connect, JSONCodec, NatsConnection } from 'nats';
+import pino from 'pino';
+import {
+  BRAIN_GET_TASK,
+  BRAIN_SUBMIT,
+  BRAIN_SUBMIT_BATCH,
+  HealthReply,
+  healthSubject,
+  SubmitBatchRequest,
+  SubmitTaskRequest,
+  TaskInput,
+  TaskView,
+} from '@apiary/contracts';
+import { loadEnv } from '@apiary/service-kit';
+import { startTelemetry } from '@apiary/telemetry';
+import { FakeBrain } from '../test/fake-brain';
+import { startNatsServer, TestNatsServer } from '../test/nats-server';
+import { createGatewayApp } from './app.factory';
+import { fairnessKeyOf } from './auth/api-keys';
+import { GatewayEnv } from './config/gateway.env';
+
+/**
+ * The real gateway app in-process, over real HTTP, against a real nats-server,
+ * with the orchestrator brain faked by a plain nats.js subscriber.
+ */
+
+const API_KEY = 'int-spec-key-0123456789abcdef';
+const OTHER_KEY = 'int-spec-other-key-0123456789';
+const KNOWN_TASK_ID = '6f1c1a6e-3c1b-4d53-9a43-5b3f2a0c9e11';
+const RPC_TIMEOUT_MS = 700;
+
+function taskView(input: TaskInput, taskId = randomUUID()): TaskView {
+  return {
+    task_id: taskId,
+    type: input.type,
+    status: 'queued',
+    priority: input.priority ?? 'normal',
+    score: 2,
+    attempts: 0,
+    result: null,
+    error: null,
+    batch_id: null,
+    created_at: '2026-01-01T00:00:00.000Z',
+    started_at: null,
+    finished_at: null,
+  };
+}
+
+const brain = new FakeBrain({
+  [BRAIN_SUBMIT]: (data) => {
+    const { task } = data as SubmitTaskRequest;
+    if (task.type === 'no.such.type') {
+      return { err: { code: 'UNKNOWN_TASK_TYPE', message: 'Unknown task type "no.such.type"' } };
+    }
+    return { response: { task: taskView(task), created: task.idempotency_key !== 'seen-before' } };
+  },
+  [BRAIN_SUBMIT_BATCH]: (data) => {
+    const { tasks } = data as SubmitBatchRequest;
+    return { response: { batch_id: randomUUID(), task_ids: tasks.map(() => randomUUID()) } };
+  },
+  [BRAIN_GET_TASK]: (data) => {
+    const { task_id } = data as { task_id: string };
+    if (task_id !== KNOWN_TASK_ID) return { err: { code: 'TASK_NOT_FOUND', message: `Task ${task_id} not found` } };
+    return { response: taskView({ type: 'noop' }, KNOWN_TASK_ID) };
+  },
+});
+
+let nats: TestNatsServer;
+let app: INestApplication;
+let baseUrl: string;
+
+interface Reply {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  headers: Headers;
+}
+
+async function call(method: string, path: string, options: { body?: unknown; raw?: string; headers?: Record<string, string>; key?: string | null } = {}): Promise<Reply> {
+  const headers: Record<string, string> = { ...options.headers };
+  const key = options.key === undefined ? API_KEY : options.key;
+  if (key !== null) headers['authorization'] ??= `Bearer ${key}`;
+  let body: string | undefined = options.raw;
+  if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined) headers['content-type'] ??= 'application/json';
+  const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: response.status, body: parsed, headers: response.headers };
+}
+
+function expectError(reply: Reply, status: number, code: string, message?: RegExp): void {
+  expect({ status: reply.status, code: reply.body?.error?.code }).toEqual({ status, code });
+  expect(typeof reply.body.error.message).toBe('string');
+  if (message) expect(reply.body.error.message).toMatch(message);
+}
+
+beforeAll(async () => {
+  const t0 = Date.now();
+  startTelemetry('gateway');
+  nats = await startNatsServer();
+  await brain.start(nats.url);
+  const env = loadEnv(GatewayEnv, {
+    NATS_URL: nats.url,
+    APIARY_API_KEYS: `${API_KEY},${OTHER_KEY}`,
+    APIARY_HTTP_PORT: '0',
+    APIARY_HTTP_HOST: '127.0.0.1',
+    APIARY_RPC_TIMEOUT_MS: String(RPC_TIMEOUT_MS),
+  });
+  app = await createGatewayApp(env, { logger: pino({ level: 'silent' }) });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${address.port}`;
+  console.log("beforeAll ms", Date.now() - t0);
+});
+
+afterAll(async () => {
+  await app?.close();
+  await brain.close();
+  await nats?.stop();
+});
+
+beforeEach(() => brain.reset());
+
+describe('authentication', () => {
+  it('refuses a request without a key with 401 and forwards nothing', async () => {
+    const reply = await call('POST', '/tasks', { body: { type: 'noop' }, key: null });
+    expectError(reply, 401, 'UNAUTHORIZED', /API key/);
+    expect(reply.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(brain.received).toEqual([]);
+  });
+
+  it('refuses a wrong key with 401', async () => {
+    const reply = await call('POST', '/tasks', { body: { type: 'noop' }, key: 'not-a-configured-key-000000' });
+    expectError(reply, 401, 'UNAUTHORIZED', /Invalid API key/);
+    expect(brain.received).toEqual([]);
+  });
+
+  it('accepts X-API-Key with the fairness key of that key', async () => {
+    const reply = await call('POST', '/tasks', { body: { type: 'noop' }, key: null, headers: { 'x-api-key': OTHER_KEY } });
+    expect(reply.status).toBe(201);
+    expect((brain.received[0].data as SubmitTaskRequest).fairness_key).toBe(fairnessKeyOf(OTHER_KEY));
+  });
+
+  it('serves /livez and /health without a key', async () => {
+    expect(await call('GET', '/livez', { key: null })).toMatchObject({ status: 200, body: { status: 'alive' } });
+    expect((await call('GET', '/health', { key: null })).status).toBe(503);
+  });
+});
+
+describe('POST /tasks', () => {
+  it('forwards the body unchanged with the fairness key and answers 201 with the TaskView', async () => {
+    const input = {
+      type: 'text.sentiment',
+      data: { text: 'Grüße 🐝', nested: { list: [1, 2.5, null, 'x'], flag: false }, empty: {} },
+      priority: 'high',
+      idempotency_key: 'order-42',
+    };
+    const reply = await call('POST', '/tasks', { body: input });
+    expect(reply.status).toBe(201);
+    expect(reply.body).toEqual(expect.objectContaining({ type: 'text.sentiment', status: 'queued', priority: 'high' }));
+    expect(Object.keys(reply.body).sort()).toEqual(
+      ['task_id', 'type', 'status', 'priority', 'score', 'attempts', 'result', 'error', 'batch_id', 'created_at', 'started_at', 'finished_at'].sort(),
+    );
+    expect(brain.received).toEqual([
+      { subject: BRAIN_SUBMIT, data: { task: input, fairness_key: fairnessKeyOf(API_KEY) }, traceparent: expect.any(String) },
+    ]);
+  });
+
+  it('answers 200 with the existing task on an idempotent repeat', async () => {
+    const reply = await call('POST', '/tasks', { body: { type: 'noop', idempotency_key: 'seen-before' } });
+    expect(reply.status).toBe(200);
+    expect(reply.body.type).toBe('noop');
+  });
+
+  it('answers 400 INVALID_JSON for malformed JSON', async () => {
+    expectError(await call('POST', '/tasks', { raw: '{"type": "noop",' }), 400, 'INVALID_JSON');
+    expect(brain.received).toEqual([]);
+  });
+
+  it('answers 413 PAYLOAD_TOO_LARGE for a body over 1 MiB', async () => {
+    const reply = await call('POST', '/tasks', { body: { type: 'noop', data: { blob: 'x'.repeat(1024 * 1024) } } });
+    expectError(reply, 413, 'PAYLOAD_TOO_LARGE', /1048576 bytes/);
+    expect(brain.received).toEqual([]);
+  });
+
+  it('answers 400 naming an unknown field', async () => {
+    const reply = await call('POST', '/tasks', { body: { type: 'noop', colour: 'red' } });
+    expectError(reply, 400, 'VALIDATION_FAILED', /^colour: /);
+    expect(reply.body.error.details).toEqual([{ field: 'colour', constraints: ['property colour should not exist'] }]);
+    expect(brain.received).toEqual([]);
+  });
+
+  it('answers 400 naming the bad field', async () => {
+    const reply = await call('POST', '/tasks', { body: { type: 'has spaces', priority: 'urgent' } });
+    expectError(reply, 400, 'VALIDATION_FAILED', /^type: /);
+    expect(reply.body.error.details.map((d: { field: string }) => d.field)).toEqual(['type', 'priority']);
+    expect(brain.received).toEqual([]);
+  });
+
+  it.each([
+    ['a wrong content type', { raw: 'type=noop', headers: { 'content-type': 'text/plain' } }],
+    ['a JSON array', { body: [{ type: 'noop' }] }],
+    ['a JSON string', { raw: '"noop"' }],
+    ['no body', {}],
+  ])('answers 400 VALIDATION_FAILED for %s', async (_name, options) => {
+    expectError(await call('POST', '/tasks', options), 400, 'VALIDATION_FAILED', /^body: /);
+    expect(brain.received).toEqual([]);
+  });
+
+  it('passes UNKNOWN_TASK_TYPE from the brain through as 422', async () => {
+    const reply = await call('POST', '/tasks', { body: { type: 'no.such.type' } });
+    expect(reply.status).toBe(422);
+    expect(reply.body).toEqual({ error: { code: 'UNKNOWN_TASK_TYPE', message: 'Unknown task type "no.such.type"' } });
+  });
+
+  it('answers 503 SERVICE_UNAVAILABLE when no brain subscribes', async () => {
+    await brain.stop();
+    try {
+      const reply = await call('POST', '/tasks', { body: { type: 'noop' } });
+      expectError(reply, 503, 'SERVICE_UNAVAILABLE', /apiary\.brain\.submit/);
+      expect(brain.received).toEqual([]);
+    } finally {
+      await brain.start(nats.url);
+    }
+  });
+
+  it('answers 504 UPSTREAM_TIMEOUT when the brain never replies', async () => {
+    brain.silent = true;
+    const started = Date.now();
+    const reply = await call('POST', '/tasks', { body: { type: 'noop' } });
+    expectError(reply, 504, 'UPSTREAM_TIMEOUT');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(RPC_TIMEOUT_MS - 50);
+    expect(brain.received).toHaveLength(1);
+  });
+});
+
+describe('POST /tasks/batch', () => {
+  it('submits the batch with the fairness key and answers 201 { batch_id, task_ids }', async () => {
+    const tasks = [{ type: 'noop' }, { type: 'sleep', data: { ms: 5 }, priority: 'low' }];
+    const reply = await call('POST', '/tasks/batch', { body: { tasks } });
+    expect(reply.status).toBe(201);
+    expect(reply.body).toEqual({ batch_id: expect.any(String), task_ids: [expect.any(String), expect.any(String)] });
+    expect(brain.received).toEqual([
+      { subject: BRAIN_SUBMIT_BATCH, data: { tasks, fairness_key: fairnessKeyOf(API_KEY) }, traceparent: expect.any(String) },
+    ]);
+  });
+
+  it('answers 400 naming tasks.2.type', async () => {
+    const reply = await call('POST', '/tasks/batch', { body: { tasks: [{ type: 'noop' }, { type: 'noop' }, { data: {} }] } });
+    expectError(reply, 400, 'VALIDATION_FAILED', /^tasks\.2\.type: /);
+    expect(brain.received).toEqual([]);
+  });
+
+  it('refuses a client-chosen fairness_key', async () => {
+    const reply = await call('POST', '/tasks/batch', { body: { tasks: [{ type: 'noop' }], fairness_key: 'me-first' } });
+    expectError(reply, 400, 'VALIDATION_FAILED', /^fairness_key: /);
+    expect(brain.received).toEqual([]);
+  });
+
+  it('answers 413 BATCH_TOO_LARGE above 10,000 tasks', async () => {
+    const reply = await call('POST', '/tasks/batch', { body: { tasks: Array.from({ length: 10_001 }, () => ({ type: 'n' })) } });
+    expectError(reply, 413, 'BATCH_TOO_LARGE', /10000/);
+    expect(brain.received).toEqual([]);
+  });
+
+  it('answers 400 for an empty batch', async () => {
+    expectError(await call('POST', '/tasks/batch', { body: { tasks: [] } }), 400, 'VALIDATION_FAILED', /^tasks: /);
+    expect(brain.received).toEqual([]);
+  });
+});
+
+describe('POST /orchestrate (seed 001)', () => {
+  it('maps { type, params } to tasks and answers 201 with status queued', async () => {
+    const reply = await call('POST', '/orchestrate', {
+      body: {
+        tasks: [{ type: 'image_generation', params: { prompt: 'Sunset landscape' } }, { type: 'crypto_prediction' }],
+        priority: 'high',
+      },
+    });
+    expect(reply.status).toBe(201);
+    expect(reply.body).toEqual({ batch_id: expect.any(String), task_ids: [expect.any(String), expect.any(String)], status: 'queued' });
+    expect(brain.received[0].data).toEqual({
+      tasks: [
+        { type: 'image_generation', data: { prompt: 'Sunset landscape' }, priority: 'high' },
+        { type: 'crypto_prediction', data: {}, priority: 'high' },
+      ],
+      fairness_key: fairnessKeyOf(API_KEY),
+    });
+  });
+
+  it('answers 400 naming tasks.1.type', async () => {
+    const reply = await call('POST', '/orchestrate', { body: { tasks: [{ type: 'a' }, { params: {} }] } });
+    expectError(reply, 400, 'VALIDATION_FAILED', /^tasks\.1\.type: /);
+    expect(brain.received).toEqual([]);
+  });
+});
+
+describe('GET /tasks/:id and /task/:id', () => {
+  it.each(['/tasks/', '/task/'])('%s returns the TaskView', async (prefix) => {
+    const reply = await call('GET', `${prefix}${KNOWN_TASK_ID}`);
+    expect(reply.status).toBe(200);
+    expect(reply.body.task_id).toBe(KNOWN_TASK_ID);
+    expect(brain.received).toEqual([{ subject: BRAIN_GET_TASK, data: { task_id: KNOWN_TASK_ID }, traceparent: expect.any(String) }]);
+  });
+
+  it('answers 404 TASK_NOT_FOUND for a well-formed unknown id', async () => {
+    expectError(await call('GET', `/tasks/${randomUUID()}`), 404, 'TASK_NOT_FOUND');
+  });
+
+  it('answers 400 naming task_id for a malformed id', async () => {
+    expectError(await call('GET', '/tasks/not-a-uuid'), 400, 'VALIDATION_FAILED', /^task_id: /);
+    expect(brain.received).toEqual([]);
+  });
+});
+
+describe('routing and tracing', () => {
+  it('answers 404 NOT_FOUND for an unknown route', async () => {
+    expectError(await call('GET', '/nope'), 404, 'NOT_FOUND', /GET \/nope/);
+  });
+
+  it('continues an incoming traceparent and reports its trace id', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const reply = await call('POST', '/tasks', {
+      body: { type: 'noop' },
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
+    expect(reply.status).toBe(201);
+    expect(reply.headers.get('x-trace-id')).toBe(traceId);
+    expect(brain.received[0].traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(brain.received[0].traceparent).not.toContain('00f067aa0ba902b7');
+  });
+
+  it('sets x-trace-id on rejected requests too', async () => {
+    const reply = await call('POST', '/tasks', { body: { type: 'noop' }, key: null });
+    expect(reply.status).toBe(401);
+    expect(reply.headers.get('x-trace-id')).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('health', () => {
+  it('GET /health answers 503 with every service unreachable', async () => {
+    const reply = await call('GET', '/health', { key: null });
+    expect(reply.status).toBe(503);
+    expect(reply.body).toEqual({
+      status: 'unhealthy',
+      service: 'gateway',
+      nats: 'connected',
+      database: 'disconnected',
+      services: {
+        'orchestrator-brain': 'unreachable',
+        'task-router': 'unreachable',
+        memory: 'unreachable',
+        'self-improvement': 'unreachable',
+        scaler: 'unreachable',
+        'bot-runtime': 'unreachable',
+      },
+      timestamp: expect.any(String),
+    });
+  });
+
+  it('answers apiary.gateway.health over NATS', async () => {
+    const nc: NatsConnection = await connect({ servers: nats.url });
+    try {
+      const codec = JSONCodec<unknown>();
+      const msg = await nc.request(healthSubject('gateway'), codec.encode({ pattern: healthSubject('gateway'), data: {}, id: '1' }), {
+        timeout: 2000,
+      });
+      const body = codec.decode(msg.data) as { response: HealthReply };
+      expect(body.response).toMatchObject({ service: 'gateway', status: 'healthy', checks: { nats: 'connected' } });
+    } finally {
+      await nc.close();
+    }
+  });
+});
