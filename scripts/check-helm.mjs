@@ -571,6 +571,12 @@ async function checkChart(helm, YAML) {
       expect: /repository/i,
       why: 'an empty image repository',
     },
+    {
+      // The gateway refuses keys shorter than 16 characters at boot; the chart refuses them first.
+      args: ['--set', 'apiKeys.value=short-key'],
+      expect: /apiKeys\.value/,
+      why: 'an API key under 16 characters',
+    },
   ];
   for (const r of refused) {
     const res = runHelm(helm, ['template', RELEASE, rel(CHART), ...r.args]);
@@ -686,10 +692,26 @@ function checkCompose(YAML) {
     return parts.at(-1) === '8080' && /^(\$\{[A-Z_]+:-)?8080\}?$/.test(parts.at(-2) || '');
   };
   assert([].concat(gw.ports || []).some(publishes8080), ctx('gateway is not published on 8080'));
-  assert(
-    String(asMap(gw.environment).APIARY_API_KEYS || '').startsWith('${APIARY_API_KEYS'),
-    ctx('gateway APIARY_API_KEYS does not come from the environment'),
+  const keysDefault = /^\$\{APIARY_API_KEYS:?-([^}]*)\}$/.exec(
+    String(asMap(gw.environment).APIARY_API_KEYS),
   );
+  assert(
+    keysDefault,
+    ctx('gateway APIARY_API_KEYS does not come from ${APIARY_API_KEYS:-<default>}'),
+  );
+  assert(
+    keysDefault[1].split(',').every((k) => k.trim().length >= 16),
+    ctx('the default of APIARY_API_KEYS has a key under 16 characters (the gateway refuses it)'),
+  );
+  for (const app of APPS) {
+    const s = services[app];
+    const grace = Number(asMap(s.environment).APIARY_SHUTDOWN_GRACE_MS);
+    const stop = parseInt(String(s.stop_grace_period || '10s'), 10);
+    assert(
+      grace >= 0 && grace < stop * 1000,
+      ctx(`${app}: APIARY_SHUTDOWN_GRACE_MS does not end before stop_grace_period`),
+    );
+  }
   assert(
     services['bot-runtime'].deploy?.replicas === 2,
     ctx('bot-runtime does not run 2 replicas'),

@@ -250,12 +250,12 @@ export async function waitForTasks(client, ids, { deadline, concurrency = 32, pa
           stillPending.add(id);
           unfinished++;
         }
+        if (Date.now() - lastReport >= 1000) report();
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
     // unvisited ones stay pending, after the visited-unfinished ones
     pending = [...pending.slice(0, cursor).filter((id) => stillPending.has(id)), ...pending.slice(cursor)];
-    if (Date.now() - lastReport >= 1000) report();
     if (pending.length && unfinished > 0) await sleep(pauseMs, signal);
   }
   if (lastReported !== done.size) report();

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory, Reflector } from '@nestjs/core';
-import { MicroserviceOptions } from '@nestjs/microservices';
+import { MicroserviceOptions, NestMicroservice } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
 import { applyRpcGlobals, createLogger, natsTransportOptions, PinoNestLogger } from '@apiary/service-kit';
@@ -12,6 +12,9 @@ import { bodyParserErrorTranslator, HttpErrorFilter } from './errors/http-except
 import { GatewayModule } from './gateway.module';
 import { httpTracingMiddleware, HttpTracingInterceptor } from './tracing/http-tracing';
 import { HttpValidationPipe } from './validation/http-validation.pipe';
+
+/** Grace period in ms of the gateway's NATS handlers on shutdown. */
+const GATEWAY_NATS_GRACE_MS = 1_000;
 
 /** Options of {@link createGatewayApp}. */
 export interface GatewayAppOptions {
@@ -35,6 +38,8 @@ export async function createGatewayApp(env: GatewayEnv, options: GatewayAppOptio
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(env, logger), {
     bodyParser: false,
     logger: new PinoNestLogger(logger),
+    // Throw (main prints it and exits 1) instead of Nest's default process.abort().
+    abortOnError: false,
   });
   app.disable('x-powered-by');
   app.use(httpTracingMiddleware);
@@ -51,9 +56,20 @@ export async function createGatewayApp(env: GatewayEnv, options: GatewayAppOptio
   app.useGlobalFilters(new HttpErrorFilter(logger));
   app.useGlobalInterceptors(new HttpTracingInterceptor());
 
-  const microservice = app.connectMicroservice<MicroserviceOptions>(natsTransportOptions('gateway', env));
+  // Deferred so that the NATS handlers are registered when the microservice starts,
+  // after its own globals (validation, error filter, tracing) below; otherwise Nest
+  // registers them at connect time and ignores globals added later. The HTTP app
+  // runs the lifecycle hooks; the microservice must not run them a second time.
+  const transport = natsTransportOptions('gateway', env);
+  const microservice = app.connectMicroservice<MicroserviceOptions>(
+    // Nest's NATS server waits its whole grace period on shutdown even when idle;
+    // the gateway's only NATS handler (health) answers at once, so 1 s is plenty.
+    { ...transport, options: { ...transport.options, gracePeriod: Math.min(env.APIARY_SHUTDOWN_GRACE_MS, GATEWAY_NATS_GRACE_MS) } },
+    { deferInitialization: true },
+  );
+  if (microservice instanceof NestMicroservice) microservice.setIsInitHookCalled(true);
   applyRpcGlobals(microservice, logger);
-  await app.startAllMicroservices();
   await app.init();
+  await app.startAllMicroservices();
   return app;
 }

@@ -1,8 +1,11 @@
-import 'reflect-metadata';
 import { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { connect, JSONCodec, NatsConnection } from 'nats';
+import { Writable } from 'node:stream';
 import pino from 'pino';
 import {
   BRAIN_GET_TASK,
@@ -16,7 +19,7 @@ import {
   TaskView,
 } from '@apiary/contracts';
 import { loadEnv } from '@apiary/service-kit';
-import { startTelemetry } from '@apiary/telemetry';
+import { SpanRecord, startTelemetry } from '@apiary/telemetry';
 import { FakeBrain } from '../test/fake-brain';
 import { startNatsServer, TestNatsServer } from '../test/nats-server';
 import { createGatewayApp } from './app.factory';
@@ -69,13 +72,44 @@ const brain = new FakeBrain({
   },
 });
 
+/** Lines the gateway logged at warn level or above. */
+const logLines: string[] = [];
+const logSink = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    logLines.push(...chunk.toString().split('\n').filter(Boolean));
+    done();
+  },
+});
+
+const traceDir = mkdtempSync(join(tmpdir(), 'apiary-gateway-traces-'));
+const traceFile = join(traceDir, 'spans.jsonl');
+
+/** Spans finished so far (written by the telemetry lib's `jsonl` exporter). */
+function spans(): SpanRecord[] {
+  if (!existsSync(traceFile)) return [];
+  return readFileSync(traceFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as SpanRecord);
+}
+
+/** Waits (up to 2 s) for a span matching `predicate`. */
+async function spanWhere(predicate: (span: SpanRecord) => boolean): Promise<SpanRecord> {
+  for (let i = 0; i < 40; i++) {
+    const found = spans().find(predicate);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('span not found');
+}
+
 let nats: TestNatsServer;
 let app: INestApplication;
 let baseUrl: string;
 
 interface Reply {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
   headers: Headers;
 }
 
@@ -104,7 +138,8 @@ function expectError(reply: Reply, status: number, code: string, message?: RegEx
 }
 
 beforeAll(async () => {
-  const t0 = Date.now();
+  process.env['OTEL_TRACES_EXPORTER'] = 'jsonl';
+  process.env['APIARY_TRACE_FILE'] = traceFile;
   startTelemetry('gateway');
   nats = await startNatsServer();
   await brain.start(nats.url);
@@ -115,17 +150,17 @@ beforeAll(async () => {
     APIARY_HTTP_HOST: '127.0.0.1',
     APIARY_RPC_TIMEOUT_MS: String(RPC_TIMEOUT_MS),
   });
-  app = await createGatewayApp(env, { logger: pino({ level: 'silent' }) });
+  app = await createGatewayApp(env, { logger: pino({ level: 'warn' }, logSink) });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as AddressInfo;
   baseUrl = `http://127.0.0.1:${address.port}`;
-  console.log("beforeAll ms", Date.now() - t0);
 });
 
 afterAll(async () => {
   await app?.close();
   await brain.close();
   await nats?.stop();
+  rmSync(traceDir, { recursive: true, force: true });
 });
 
 beforeEach(() => brain.reset());
@@ -339,6 +374,19 @@ describe('routing and tracing', () => {
     expect(brain.received[0].traceparent).not.toContain('00f067aa0ba902b7');
   });
 
+  it('runs the handler inside a SERVER span named after the route, parent of the RPC span', async () => {
+    const reply = await call('GET', `/tasks/${KNOWN_TASK_ID}`);
+    const traceId = reply.headers.get('x-trace-id');
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(brain.received[0].traceparent).toMatch(new RegExp(`^00-${traceId}-`));
+    const server = await spanWhere((s) => s.trace_id === traceId && s.name === 'HTTP GET /tasks/:task_id');
+    expect(server.service).toBe('gateway');
+    expect(server.parent_span_id).toBeUndefined();
+    expect(server.attributes).toMatchObject({ 'http.route': '/tasks/:task_id', 'http.response.status_code': 200 });
+    const client = await spanWhere((s) => s.trace_id === traceId && s.name === BRAIN_GET_TASK);
+    expect(client.parent_span_id).toBe(server.span_id);
+  });
+
   it('sets x-trace-id on rejected requests too', async () => {
     const reply = await call('POST', '/tasks', { body: { type: 'noop' }, key: null });
     expect(reply.status).toBe(401);
@@ -365,6 +413,10 @@ describe('health', () => {
       },
       timestamp: expect.any(String),
     });
+  });
+
+  it('applies the RPC globals to the NATS side (no "after initialization" warnings)', () => {
+    expect(logLines.filter((line) => /initiali[sz]ation/.test(line))).toEqual([]);
   });
 
   it('answers apiary.gateway.health over NATS', async () => {

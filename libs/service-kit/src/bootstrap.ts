@@ -26,7 +26,9 @@ export function natsTransportOptions(service: ServiceName, env: BaseServiceEnv):
       queue: service,
       name: `${service}-rpc`,
       gracefulShutdown: true,
-      gracePeriod: Math.min(env.APIARY_SHUTDOWN_GRACE_MS, 10_000),
+      // Nest waits the whole period after unsubscribing, even when idle: request
+      // handlers are short, so one second lets in-flight replies go out.
+      gracePeriod: Math.min(env.APIARY_SHUTDOWN_GRACE_MS, 1000),
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
     },

@@ -10,9 +10,14 @@ export class InvalidEnvironmentError extends Error {
   }
 }
 
+/** Variables whose values are never printed (they may hold credentials). */
+const SECRET_NAME = /KEY|SECRET|PASSWORD|TOKEN|DATABASE_URL|NATS_URL/i;
+
 function flatten(errors: ValidationError[]): string[] {
   return errors.flatMap((e) => [
-    ...Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m} (got ${JSON.stringify(e.value)})`),
+    ...Object.values(e.constraints ?? {}).map(
+      (m) => `${e.property}: ${m}${SECRET_NAME.test(e.property) || e.value === undefined ? '' : ` (got ${JSON.stringify(e.value)})`}`,
+    ),
     ...flatten(e.children ?? []),
   ]);
 }

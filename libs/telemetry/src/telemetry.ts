@@ -115,5 +115,5 @@ export async function stopTelemetry(): Promise<void> {
   const current = sdk;
   sdk = undefined;
   if (!current) return;
-  await Promise.race([current.shutdown().catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
+  await Promise.race([current.shutdown().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
 }

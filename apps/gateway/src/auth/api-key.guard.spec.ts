@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiaryError } from '@apiary/contracts';
@@ -8,11 +7,15 @@ import { ApiKeyRegistry, fairnessKeyOf } from './api-keys';
 const KEY = 'test-key-0123456789abcdef';
 
 class PrivateController {
-  handler(): void {}
+  handler(): string {
+    return 'private';
+  }
 }
 class PublicRoutes {
   @Public()
-  handler(): void {}
+  handler(): string {
+    return 'public';
+  }
 }
 
 interface FakeRequest {
@@ -20,7 +23,7 @@ interface FakeRequest {
   apiaryAuth?: { fairnessKey: string };
 }
 
-function httpContext(headers: Record<string, string>, controller: new () => { handler(): void } = PrivateController) {
+function httpContext(headers: Record<string, string>, controller: new () => { handler(): string } = PrivateController) {
   const request: FakeRequest = { headers };
   const responseHeaders: Record<string, string> = {};
   const response = { setHeader: (k: string, v: string) => (responseHeaders[k.toLowerCase()] = v) };

@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { InvalidEnvironmentError, loadEnv } from '@apiary/service-kit';
 import { GatewayEnv, redactEnvProblems } from './gateway.env';
 

@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { ArgumentsHost, BadRequestException, NotFoundException } from '@nestjs/common';
 import { ApiaryError } from '@apiary/contracts';
 import type { Logger } from 'pino';

@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { ERROR_CODES, ErrorCode } from '@apiary/contracts';
 import { httpStatusOf } from './http-status';
 

@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { HealthReply, healthSubject, ServiceName } from '@apiary/contracts';
 import { checkHealth, DOWNSTREAM_SERVICES, HealthProbes } from './health.service';
 

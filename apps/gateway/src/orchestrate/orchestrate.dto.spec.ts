@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { OrchestrateBody, toTaskInputs } from './orchestrate.dto';
 
 describe('toTaskInputs', () => {

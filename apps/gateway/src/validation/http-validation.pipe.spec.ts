@@ -1,4 +1,3 @@
-import 'reflect-metadata';
 import { ArgumentMetadata } from '@nestjs/common';
 import { ApiaryError, TaskInput } from '@apiary/contracts';
 import { SubmitBatchBody } from '../tasks/tasks.dto';
