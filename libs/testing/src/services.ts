@@ -29,18 +29,28 @@ export async function startService(app: ServiceName, env: Record<string, string>
   if (!existsSync(main)) throw new Error(`${main} missing: run \`npx nx run-many -t build\` first`);
   const logFile = join(logDir, `${app}${suffix}.log`);
   const out: WriteStream = createWriteStream(logFile, { flags: 'a' });
+  // Readiness like Kubernetes: the probe server's /readyz (the gateway's /livez).
+  const probePort = app === 'gateway' ? Number(env.APIARY_HTTP_PORT) : await freePort();
+  const probePath = app === 'gateway' ? '/livez' : '/readyz';
   const child = spawn(process.execPath, [main], {
     cwd: REPO_ROOT,
-    env: { ...process.env, OTEL_SERVICE_NAME: app, OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', ...env },
+    env: {
+      ...process.env,
+      OTEL_SERVICE_NAME: app,
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'none',
+      ...env,
+      ...(app === 'gateway' ? {} : { APIARY_PROBE_PORT: String(probePort) }),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.pipe(out);
   child.stderr!.pipe(out);
   const tail = (lines = 20) => (existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-lines).join('\n') : '');
-  await waitFor(`${app} to start`, () => {
+  await waitFor(`${app} to be ready`, async () => {
     if (child.exitCode !== null) throw new Error(`${app} exited with ${child.exitCode}:\n${tail()}`);
-    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
-    return log.includes('"msg":"service started"') || log.includes('gateway listening');
+    const res = await fetch(`http://127.0.0.1:${probePort}${probePath}`).catch(() => undefined);
+    return res?.status === 200;
   }, 60_000, 50).catch((e) => {
     child.kill('SIGKILL');
     throw new Error(`${(e as Error).message}\n${tail()}`);
