@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { createDataSource, runMigrations } from '@apiary/persistence';
 
 /** A PostgreSQL database owned by one test suite, migrated. */
 export interface TestDatabase {
@@ -18,10 +17,11 @@ export function adminDatabaseUrl(): string {
 }
 
 /**
- * Creates a fresh database `apiary_test_<random>` and runs the committed migrations.
- * @param migrate run migrations (default true)
+ * Creates a fresh database `apiary_test_<random>`.
+ * @param migrate optional schema set-up run on the new database's URL (e.g. the
+ *   committed migrations); services that migrate at start-up need none
  */
-export async function createTestDatabase(migrate = true): Promise<TestDatabase> {
+export async function createTestDatabase(migrate?: (url: string) => Promise<void>): Promise<TestDatabase> {
   const name = `apiary_test_${randomBytes(5).toString('hex')}`;
   const admin = new Client({ connectionString: adminDatabaseUrl() });
   await admin.connect();
@@ -30,12 +30,7 @@ export async function createTestDatabase(migrate = true): Promise<TestDatabase> 
   const base = new URL(adminDatabaseUrl());
   base.pathname = `/${name}`;
   const url = base.toString();
-  if (migrate) {
-    const ds = createDataSource(url, 2);
-    await ds.initialize();
-    await runMigrations(ds);
-    await ds.destroy();
-  }
+  if (migrate) await migrate(url);
   return {
     url,
     name,

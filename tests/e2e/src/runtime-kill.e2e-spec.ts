@@ -10,7 +10,7 @@ describe('bot-runtime killed with SIGKILL mid-run', () => {
 
   beforeAll(async () => {
     nats = await startNatsServer();
-    db = await createTestDatabase(false);
+    db = await createTestDatabase();
     suite = await startSuite({
       natsUrl: nats.url,
       databaseUrl: db.url,

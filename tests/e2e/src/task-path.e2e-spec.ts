@@ -16,7 +16,7 @@ describe('task path through the gateway', () => {
 
   beforeAll(async () => {
     nats = await startNatsServer();
-    db = await createTestDatabase(false); // the brain migrates at start-up
+    db = await createTestDatabase(); // the brain migrates at start-up
     suite = await startSuite({
       natsUrl: nats.url,
       databaseUrl: db.url,
