@@ -164,6 +164,7 @@ export class ApiClient {
 export async function mapLimit(items, limit, fn) {
   const results = new Array(items.length);
   let next = 0;
+  /** @type {{ err: unknown } | null} */
   let firstError = null;
   const worker = async () => {
     while (next < items.length && !firstError) {
@@ -176,7 +177,7 @@ export async function mapLimit(items, limit, fn) {
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (firstError) throw firstError.err;
+  if (firstError) throw /** @type {{ err: unknown }} */ (firstError).err;
   return results;
 }
 

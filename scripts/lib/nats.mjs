@@ -65,7 +65,7 @@ export async function waitForJetStream(url, { timeoutMs = 15_000, signal, whyNot
     } catch (err) {
       lastError = /** @type {Error} */ (err).message || String(err);
     } finally {
-      await nc?.close().catch(() => {});
+      await nc?.close().catch(() => undefined);
     }
     await sleep(250, signal);
   }

@@ -38,7 +38,7 @@ const PG_DATABASE = 'apiary';
 export async function checkDatabaseUrl(url, timeoutMs = 10_000) {
   const pg = require('pg');
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
-  client.on('error', () => {});
+  client.on('error', () => undefined);
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -47,7 +47,7 @@ export async function checkDatabaseUrl(url, timeoutMs = 10_000) {
       `DATABASE_URL (${redactUrl(url)}) does not accept connections: ${/** @type {Error} */ (err).message}`,
     );
   } finally {
-    await client.end().catch(() => {});
+    await client.end().catch(() => undefined);
   }
 }
 
@@ -146,7 +146,7 @@ export async function startEmbeddedPostgres({ onSpawn, timeoutMs = 30_000 } = {}
     }
   }
 
-  let unregister = () => {};
+  let unregister = () => undefined;
   try {
     await withTimeout(startDetached(pg), timeoutMs, 'PostgreSQL start');
   } catch (err) {
@@ -230,16 +230,17 @@ async function startDetached(pg) {
   const cp = require('node:child_process');
   const { syncBuiltinESMExports } = require('node:module');
   const original = cp.spawn;
-  cp.spawn = function spawnDetached(command, args, options) {
+  cp.spawn = function spawnDetached(...params) {
+    const [command, args, options] = params;
     if (typeof command === 'string' && path.basename(command) === 'postgres' && options && typeof options === 'object') {
       return original.call(this, command, args, { ...options, detached: true });
     }
-    return original.apply(this, arguments);
+    return original.apply(this, params);
   };
   syncBuiltinESMExports();
   try {
     const started = pg.start();
-    // the spawn happens synchronously inside start() after its first await; restore soon
+    // restored once start() settles (the spawn happens inside it)
     await started.finally(() => {
       cp.spawn = original;
       syncBuiltinESMExports();
@@ -264,7 +265,7 @@ async function stopQuietly(pg) {
     return;
   }
   const exited = new Promise((r) => proc.once('exit', r));
-  pg.stop().catch(() => {});
+  pg.stop().catch(() => undefined);
   const ok = await Promise.race([exited.then(() => true), sleep(20_000).then(() => false)]);
   if (!ok) {
     trySignal(proc.pid, 'SIGQUIT');
@@ -289,9 +290,13 @@ async function stopOrphanedPostmaster() {
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
   const cmd = readCmdline(pid);
   if (cmd !== null && !cmd.includes(PG_DATA_DIR)) return; // pid reused by something else
-  if (pidsOfLiveLaunchers().has(pid)) {
+  // Owned when a live launcher recorded it, or when its parent is still a launcher (a
+  // launcher records the pid only once start() returned).
+  const parent = parentPid(pid);
+  const parentCmd = parent && parent > 1 ? readCmdline(parent) : null;
+  if (pidsOfLiveLaunchers().has(pid) || (parentCmd && /(apiary|bench)\.mjs/.test(parentCmd))) {
     throw new LauncherError(
-      `another Apiary launcher is running PostgreSQL on ${rel(PG_DATA_DIR)} (pid ${pid}). ` +
+      `another Apiary launcher${parent ? ` (pid ${parent})` : ''} is running PostgreSQL on ${rel(PG_DATA_DIR)} (pid ${pid}). ` +
         'Stop it first, or point this run at a server with DATABASE_URL.',
     );
   }
@@ -300,6 +305,20 @@ async function stopOrphanedPostmaster() {
   for (let i = 0; i < 200 && isAlive(pid); i++) await sleep(100);
   if (isAlive(pid)) {
     throw new LauncherError(`PostgreSQL pid ${pid} on ${rel(PG_DATA_DIR)} did not stop within 20 s; stop it by hand.`);
+  }
+}
+
+/**
+ * Parent pid of a process, from /proc (Linux).
+ * @param {number} pid
+ * @returns {number | null}
+ */
+function parentPid(pid) {
+  try {
+    const m = /^PPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
   }
 }
 

@@ -110,6 +110,8 @@ export class ManagedProcess {
       });
       this.child.once('exit', (code, signal) => {
         this.exitInfo = { code, signal };
+        // nothing left in its group: forget it, so the exit hook never signals a reused pid
+        if (!trySignal(-this.pid, 0)) live.delete(this);
         resolve(this.exitInfo);
       });
     });

@@ -97,8 +97,9 @@ export function checkDist(dist) {
  * DATABASE_URL, OTEL_* (metrics/logs exporters off, traces `${OTEL_TRACES_EXPORTER:-none}`),
  * APIARY_LOG_LEVEL; the gateway also APIARY_HTTP_PORT/HOST and APIARY_API_KEYS; each
  * bot-runtime replica APIARY_INSTANCE_ID=bot-runtime-<i> (1-based).
- * APIARY_HTTP_PORT/HOST are removed from the other services' environment, so an
- * inherited value cannot make two processes bind the same port.
+ * APIARY_HTTP_PORT/HOST and APIARY_PROBE_PORT are removed from the other services'
+ * environment (and APIARY_INSTANCE_ID from all but the replicas), so an inherited
+ * value cannot make several processes bind one port or share one identity.
  * @param {ServiceSettings} s
  * @returns {ServiceSpec[]}
  */
@@ -106,6 +107,7 @@ export function serviceSpecs(s) {
   const base = { ...process.env };
   delete base.APIARY_HTTP_PORT;
   delete base.APIARY_HTTP_HOST;
+  delete base.APIARY_PROBE_PORT;
   delete base.APIARY_INSTANCE_ID;
   const common = {
     NATS_URL: s.natsUrl,

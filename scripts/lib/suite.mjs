@@ -63,6 +63,8 @@ export class Suite {
     this.apiKey = '';
     /** Whether the key was generated for this run */
     this.apiKeyGenerated = false;
+    /** APIARY_API_KEYS value given to the gateway */
+    this.apiKeys = '';
     this.natsUrl = '';
     this.databaseUrl = '';
     /** @type {ManagedProcess[]} service processes */
@@ -70,10 +72,12 @@ export class Suite {
     /** @type {{ name: string, stop: () => Promise<void> }[]} stopped in reverse order */
     this.resources = [];
     this.stopping = false;
+    /** Whether a second signal asked to SIGKILL the services */
+    this.forced = false;
     /** @type {LauncherError | null} first unexpected exit */
     this.failure = null;
     /** @type {(e: LauncherError) => void} */
-    let resolveFailed = () => {};
+    let resolveFailed = () => undefined;
     /** Resolves with the first unexpected exit of NATS, PostgreSQL or a service. */
     this.failed = /** @type {Promise<LauncherError>} */ (new Promise((r) => (resolveFailed = r)));
     this.resolveFailed = resolveFailed;
@@ -121,7 +125,7 @@ export class Suite {
       databaseUrl: this.databaseUrl,
       logLevel: o.logLevel,
       httpPort,
-      apiKeys: /** @type {string} */ (this.apiKeys),
+      apiKeys: this.apiKeys,
     });
     const width = Math.max(...specs.map((s) => s.name.length));
     for (const spec of specs) {
@@ -173,6 +177,7 @@ export class Suite {
    * @returns {void}
    */
   forceKill() {
+    this.forced = true;
     for (const p of this.services) p.kill();
   }
 
@@ -190,7 +195,7 @@ export class Suite {
     );
     for (const { p, wasRunning, ms } of results) {
       if (wasRunning && p.exitInfo?.signal === 'SIGKILL') {
-        say(`${p.name} did not exit within 15 s of SIGTERM: killed`);
+        say(this.forced ? `${p.name} killed` : `${p.name} did not exit within 15 s of SIGTERM: killed`);
       } else if (wasRunning && ms > 5000) {
         say(`${p.name} took ${(ms / 1000).toFixed(1)} s to stop`);
       }
@@ -238,7 +243,7 @@ export class Suite {
     }
     const binary = findNatsServer();
     if (!binary) throw new LauncherError(NATS_INSTALL_HINT);
-    const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'apiary-nats-'));
+    const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'apiary-launcher-nats-'));
     this.record.addTempDir(tmpDir);
     this.resources.push({
       name: 'temp dir',
@@ -250,7 +255,7 @@ export class Suite {
       signal: this.signal,
       onSpawn: (proc) => {
         this.record.addProcess({ name: 'nats', pid: proc.pid, cmdline: proc.cmdline, kind: 'group' });
-        this.resources.push({ name: 'nats-server', stop: () => proc.stop({ timeoutMs: 10_000 }).then(() => {}) });
+        this.resources.push({ name: 'nats-server', stop: () => proc.stop({ timeoutMs: 10_000 }).then(() => undefined) });
         this.#watch(proc, 'nats-server', true);
       },
     });
@@ -283,9 +288,13 @@ export class Suite {
    * @param {boolean} [early] whether the start-up wait of that process reports it itself
    */
   #watch(proc, label = proc.name, early = false) {
-    proc.exited.then(() => {
+    proc.exited.then(async () => {
       if (proc.stopping || this.stopping) return;
       if (early && !this.natsUrl) return; // startLocalNats reports it
+      // When NATS or PostgreSQL dies, services tend to exit first; give the root cause
+      // half a second to be reported instead.
+      if (label !== 'nats-server') await new Promise((r) => setTimeout(r, 500));
+      if (this.failure || this.stopping) return;
       const where = proc.logFile ? `last lines of ${rel(proc.logFile)}:` : 'last lines of its output:';
       this.#fail(
         new LauncherError(

@@ -26,7 +26,8 @@ export function createDataSource(url: string, poolSize = 10, extra: Partial<Data
     synchronize: false,
     migrationsRun: false,
     logging: ['error'],
-    extra: { max: poolSize, connectionTimeoutMillis: 10_000 },
+    // runMigrations holds one connection for its advisory lock while migrating on another.
+    extra: { max: Math.max(2, poolSize), connectionTimeoutMillis: 10_000 },
     ...extra,
   } as DataSourceOptions);
 }
