@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Module, OnApplicationBootstrap, Provider } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -38,6 +38,14 @@ const providers: Provider[] = [
   },
 ];
 
+/** Closes the connection pool after the consumer has stopped. */
+class DataSourceCloser implements OnApplicationShutdown {
+  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
+  async onApplicationShutdown(): Promise<void> {
+    if (this.ds.isInitialized) await this.ds.destroy();
+  }
+}
+
 /** Runs the results consumer for the life of the app. */
 class ResultsConsumerRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private consumer?: BatchConsumer;
@@ -72,6 +80,6 @@ class ResultsConsumerRunner implements OnApplicationBootstrap, BeforeApplication
 /** memory: stores every task result (batched, idempotent). */
 @Module({
   controllers: [createHealthController('memory')],
-  providers: [...providers, ResultsConsumerRunner],
+  providers: [...providers, ResultsConsumerRunner, DataSourceCloser],
 })
 export class MemoryModule {}

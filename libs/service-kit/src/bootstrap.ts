@@ -13,6 +13,8 @@ import { RpcErrorFilter } from './rpc-error.filter';
 import { rpcValidationPipe } from './rpc-validation.pipe';
 import { NATS_CONNECTION, SERVICE_IDENTITY } from './tokens';
 import { ServiceKitModule } from './service-kit.module';
+import { InvalidEnvironmentError, loadEnv } from './env';
+import { createLogger } from './logger';
 
 /**
  * Nest NATS transport options for a service: queue group named after the app (so
@@ -111,4 +113,31 @@ export async function runMicroservice(options: RunServiceOptions): Promise<INest
   if (probe) process.once('SIGTERM', () => probe.close());
   options.logger.info({ service: options.service }, 'service started');
   return app;
+}
+
+/** Options of {@link serviceMain}. */
+export interface ServiceMainOptions<E extends BaseServiceEnv> {
+  service: ServiceName;
+  /** class-validator DTO of the service's environment. */
+  env: new () => E;
+  /** The service's feature modules. */
+  imports: (Type<unknown> | DynamicModule)[];
+}
+
+/**
+ * The whole `main()` of a NATS-only service: validate the environment (exit 1
+ * naming every bad variable), create the logger, boot with {@link runMicroservice};
+ * any start-up failure is printed and exits 1. Call after `startTelemetry`.
+ */
+export function serviceMain<E extends BaseServiceEnv>(options: ServiceMainOptions<E>): void {
+  const start = async () => {
+    const env = loadEnv(options.env);
+    const logger = createLogger(options.service);
+    await runMicroservice({ service: options.service, imports: options.imports, env, logger });
+  };
+  start().catch((error: unknown) => {
+    if (error instanceof InvalidEnvironmentError) console.error(`${options.service}: ${error.message}`);
+    else console.error(`${options.service} failed to start:`, error);
+    process.exit(1);
+  });
 }

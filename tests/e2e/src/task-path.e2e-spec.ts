@@ -32,6 +32,9 @@ describe('task path through the gateway', () => {
 
   const countTasks = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM tasks'))[0].n);
 
+  // The services are separate processes, so an in-process InMemorySpanExporter
+  // cannot see their spans; each service instead writes finished spans to one
+  // JSON-lines file (libs/telemetry JsonlFileSpanExporter), read back here.
   it('carries one trace id from the gateway through brain, router and runtime to memory', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const res = await suite.http('/tasks', {

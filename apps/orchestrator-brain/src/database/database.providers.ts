@@ -1,10 +1,18 @@
-import { Provider } from '@nestjs/common';
+import { Inject, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { createDataSource, runMigrations, TaskRepository } from '@apiary/persistence';
 import { HEALTH_CHECKS, HealthChecks, LOGGER, SERVICE_ENV } from '@apiary/service-kit';
 import { BrainEnv } from '../env';
 import { DATA_SOURCE, TASK_REPOSITORY } from '../tokens';
+
+/** Closes the brain's connection pool after the app's loops have stopped. */
+export class DataSourceCloser implements OnApplicationShutdown {
+  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
+  async onApplicationShutdown(): Promise<void> {
+    if (this.ds.isInitialized) await this.ds.destroy();
+  }
+}
 
 /**
  * PostgreSQL for the brain: connects, runs committed migrations under an advisory
@@ -24,9 +32,11 @@ export const databaseProviders: Provider[] = [
       return ds;
     },
   },
+  DataSourceCloser,
   {
     provide: TASK_REPOSITORY,
     inject: [DATA_SOURCE],
     useFactory: (ds: DataSource) => new TaskRepository(ds),
   },
 ];
+
