@@ -5,6 +5,8 @@ import type { GatewayEnv } from './config/gateway.env';
 import { HealthController } from './health/health.handler';
 import { OrchestrateController } from './orchestrate/orchestrate.handler';
 import { TasksController } from './tasks/tasks.handler';
+import { BotsController } from './bots/bots.handler';
+import { SwarmsController } from './bots/swarms.handler';
 
 /**
  * Root module of the gateway: the service kit (env, NATS connection, RPC client
@@ -21,7 +23,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ServiceKitModule.forRoot({ service: 'gateway', env, logger, rpcTimeoutMs: env.APIARY_RPC_TIMEOUT_MS })],
-      controllers: [TasksController, OrchestrateController, HealthController, createHealthController('gateway')],
+      controllers: [TasksController, OrchestrateController, BotsController, SwarmsController, HealthController, createHealthController('gateway')],
     };
   }
 }

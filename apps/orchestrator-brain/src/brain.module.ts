@@ -7,7 +7,11 @@ import {
 import { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { BRAIN_EVENTS_CONSUMER, EVENTS_STREAM } from '@apiary/contracts';
-import type { TaskRepository } from '@apiary/persistence';
+import { BotRepository, TaskRepository } from '@apiary/persistence';
+import { DataSource } from 'typeorm';
+import { headers as natsHeaders, JSONCodec } from 'nats';
+import { TASK_COMPLETED, TaskCompletedEvent } from '@apiary/contracts';
+import { injectTraceHeaders } from '@apiary/telemetry';
 import {
   BatchConsumer,
   createHealthController,
@@ -21,14 +25,18 @@ import {
 import { databaseProviders } from './database/database.providers';
 import { Dispatcher } from './dispatch/dispatcher';
 import { LaneResolver, RouterLaneResolver } from './dispatch/lane-resolver';
-import { BrainEnv } from './env';
+import { BrainFleetEnv as BrainEnv } from './env';
 import { LeaseReaper } from './lifecycle/lease-reaper';
 import { TaskEventsProcessor } from './lifecycle/task-events.processor';
 import { TaskLifecycle } from './lifecycle/task-lifecycle';
 import { PriorityPolicy } from './priority/priority.service';
 import { TaskIntakeService } from './tasks/task-intake.service';
+import { TaskWriter } from './tasks/task-writer';
+import { AssignmentService } from './bots/assignment.service';
+import { BotsHandler } from './bots/bots.handler';
+import { FleetService } from './bots/fleet.service';
 import { TasksHandler } from './tasks/tasks.handler';
-import { LANE_RESOLVER, PRIORITY_POLICY, TASK_LIFECYCLE, TASK_REPOSITORY } from './tokens';
+import { DATA_SOURCE, LANE_RESOLVER, PRIORITY_POLICY, TASK_LIFECYCLE, TASK_REPOSITORY } from './tokens';
 
 /** Starts and stops the brain's background loops (relay, events, lease reaper). */
 class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -72,7 +80,7 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
 
 /** orchestrator-brain: task intake, priority, dispatch (outbox relay), lifecycle. */
 @Module({
-  controllers: [TasksHandler, createHealthController('orchestrator-brain')],
+  controllers: [TasksHandler, BotsHandler, createHealthController('orchestrator-brain')],
   providers: [
     ...databaseProviders,
     {
@@ -116,16 +124,60 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
         new LeaseReaper(repo, lifecycle, env.APIARY_LEASE_SCAN_MS, logger, () => d.nudge()),
     },
     {
+      provide: TaskWriter,
+      inject: [TASK_REPOSITORY, PRIORITY_POLICY, SERVICE_ENV],
+      useFactory: (repo: TaskRepository, priority: PriorityPolicy, env: BrainEnv) =>
+        new TaskWriter(repo, priority, { idempotencyTtlS: env.APIARY_IDEMPOTENCY_TTL_S, fairShareS: env.APIARY_FAIR_SHARE_MS / 1000 }),
+    },
+    {
       provide: TaskIntakeService,
-      inject: [TASK_REPOSITORY, LANE_RESOLVER, PRIORITY_POLICY, SERVICE_ENV, Dispatcher],
-      useFactory: (repo: TaskRepository, lanes: LaneResolver, priority: PriorityPolicy, env: BrainEnv, d: Dispatcher) =>
-        new TaskIntakeService(
-          repo,
+      inject: [TASK_REPOSITORY, TaskWriter, LANE_RESOLVER, PRIORITY_POLICY, SERVICE_ENV, Dispatcher],
+      useFactory: (repo: TaskRepository, writer: TaskWriter, lanes: LaneResolver, priority: PriorityPolicy, env: BrainEnv, d: Dispatcher) =>
+        new TaskIntakeService(repo, writer, lanes, priority, { maxAttempts: env.APIARY_MAX_ATTEMPTS }, () => d.nudge()),
+    },
+    {
+      provide: BotRepository,
+      inject: [DATA_SOURCE],
+      useFactory: (ds: DataSource) => new BotRepository(ds),
+    },
+    {
+      provide: FleetService,
+      inject: [BotRepository, SERVICE_ENV],
+      useFactory: (bots: BotRepository, env: BrainEnv) => new FleetService(bots, { maxBots: env.APIARY_MAX_BOTS }),
+    },
+    {
+      provide: AssignmentService,
+      inject: [BotRepository, TASK_REPOSITORY, TaskWriter, LANE_RESOLVER, PRIORITY_POLICY, TASK_LIFECYCLE, NATS_CONNECTION, SERVICE_ENV, Dispatcher],
+      useFactory: (
+        bots: BotRepository,
+        tasks: TaskRepository,
+        writer: TaskWriter,
+        lanes: LaneResolver,
+        priority: PriorityPolicy,
+        lifecycle: TaskLifecycle,
+        nc: NatsConnection,
+        env: BrainEnv,
+        d: Dispatcher,
+      ) => {
+        const js = nc.jetstream();
+        const codec = JSONCodec<TaskCompletedEvent>();
+        const publish = async (event: TaskCompletedEvent) => {
+          const h = natsHeaders();
+          injectTraceHeaders(h);
+          await js.publish(TASK_COMPLETED, codec.encode(event), { msgID: `${event.task_id}:${event.attempt}:done`, headers: h });
+        };
+        return new AssignmentService(
+          bots,
+          tasks,
+          writer,
           lanes,
           priority,
-          { maxAttempts: env.APIARY_MAX_ATTEMPTS, idempotencyTtlS: env.APIARY_IDEMPOTENCY_TTL_S },
+          lifecycle,
+          publish,
+          { maxAttempts: env.APIARY_MAX_ATTEMPTS, fairShareS: env.APIARY_FAIR_SHARE_MS / 1000, externalLeaseMs: env.APIARY_EXTERNAL_LEASE_MS },
           () => d.nudge(),
-        ),
+        );
+      },
     },
     BrainRuntime,
   ],

@@ -56,3 +56,18 @@ export class BrainEnv extends DatabaseServiceEnv {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1)
   APIARY_IDEMPOTENCY_TTL_S = 86_400;
 }
+
+/** Bots and swarms settings of orchestrator-brain (issue "Bots and swarms at 50,000"). */
+export class BrainFleetEnv extends BrainEnv {
+  /** Most bots (not retired) per deployment (default 50,000); past it: 409 BOT_CAPACITY_EXCEEDED. */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000)
+  APIARY_MAX_BOTS = 50_000;
+
+  /** Fair-share cost of one task in a fairness key's virtual clock, ms (default 1). */
+  @IsOptional() @Type(() => Number) @IsNumber() @Min(0)
+  APIARY_FAIR_SHARE_MS = 1;
+
+  /** Default lease of a task leased by an external bot, ms (default 60,000). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1000) @Max(3_600_000)
+  APIARY_EXTERNAL_LEASE_MS = 60_000;
+}

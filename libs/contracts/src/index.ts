@@ -9,3 +9,6 @@ export * from './brain/get-task';
 export * from './router/route';
 export * from './runtime/work';
 export * from './runtime/events';
+export * from './bots/bot';
+export * from './bots/swarm';
+export * from './bots/assign';

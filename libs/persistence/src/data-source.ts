@@ -3,11 +3,23 @@ import { TaskEntity } from './brain/task.entity';
 import { TaskTransitionEntity } from './brain/task-transition.entity';
 import { TaskResultEntity } from './memory/task-result.entity';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-InitialSchema';
+import { BotsAndSwarms1763910000000 } from './migrations/1763910000000-BotsAndSwarms';
+import { BotEntity } from './brain/bot.entity';
+import { SwarmEntity } from './brain/swarm.entity';
+import { FairnessClockEntity, FleetCounterEntity } from './brain/fleet-counter.entity';
 
 /** Every entity, listed as classes (webpack bundles: STACK-NOTES pitfall 7). */
-export const ENTITIES = [TaskEntity, TaskTransitionEntity, TaskResultEntity];
+export const ENTITIES = [
+  TaskEntity,
+  TaskTransitionEntity,
+  TaskResultEntity,
+  BotEntity,
+  SwarmEntity,
+  FleetCounterEntity,
+  FairnessClockEntity,
+];
 /** Every committed migration, in order. */
-export const MIGRATIONS = [InitialSchema1763900000000];
+export const MIGRATIONS = [InitialSchema1763900000000, BotsAndSwarms1763910000000];
 
 /** Advisory-lock key serialising migrations across replicas and services. */
 const MIGRATION_LOCK_KEY = 7_263_001;

@@ -19,14 +19,21 @@ export function httpStatusOf(code: ErrorCode): number {
       return 401;
     case 'NOT_FOUND':
     case 'TASK_NOT_FOUND':
+    case 'BOT_NOT_FOUND':
+    case 'SWARM_NOT_FOUND':
+    case 'BATCH_NOT_FOUND':
       return 404;
     case 'IDEMPOTENCY_CONFLICT':
+    case 'BOT_CAPACITY_EXCEEDED':
+    case 'BOT_RETIRED':
+    case 'TASK_NOT_LEASED':
       return 409;
     case 'PAYLOAD_TOO_LARGE':
     case 'BATCH_TOO_LARGE':
       return 413;
     case 'UNKNOWN_TASK_TYPE':
     case 'INVALID_TASK_DATA':
+    case 'CAPABILITY_MISMATCH':
       return 422;
     case 'INTERNAL':
       return 500;

@@ -107,7 +107,7 @@ export class Dispatcher {
     const room = this.config.window - (await this.repo.countInFlight());
     if (room <= 0) return 0;
     return this.repo.transaction(async (tx) => {
-      const tasks = await tx.lockQueued(Math.min(room, this.config.batch));
+      const tasks = thinPerBot(await tx.lockQueued(Math.min(room, this.config.batch)));
       if (tasks.length === 0) return 0;
       const { routes } = await this.lanes.resolve(tasks.map((t) => t.type));
       const now = new Date().toISOString();
@@ -154,4 +154,20 @@ export class Dispatcher {
       },
     );
   }
+}
+
+/**
+ * Keeps, per bot, only as many claimed tasks as its free concurrency allows
+ * (`bot_max_concurrency − bot_in_flight`), in rank order; the rest stay queued.
+ * @param tasks claimed tasks in rank order
+ */
+export function thinPerBot(tasks: ClaimedTask[]): ClaimedTask[] {
+  const taken = new Map<string, number>();
+  return tasks.filter((t) => {
+    if (!t.bot_id) return true;
+    const n = taken.get(t.bot_id) ?? 0;
+    if ((t.bot_in_flight ?? 0) + n >= (t.bot_max_concurrency ?? 1)) return false;
+    taken.set(t.bot_id, n + 1);
+    return true;
+  });
 }

@@ -85,6 +85,7 @@ export class TaskEventsProcessor {
         const tasks = await tx.lockByIds([...byTask.keys()]);
         const updates: TaskUpdate[] = [];
         const transitions: TransitionRow[] = [];
+        const botOf = new Map(tasks.map((t) => [t.id, t.bot_id ?? null]));
         const now = this.now();
         for (const task of tasks) {
           const decision = this.lifecycle.decide(task, byTask.get(task.id) ?? [], now);
@@ -92,7 +93,12 @@ export class TaskEventsProcessor {
           updates.push(decision.update);
           transitions.push(...decision.transitions);
         }
-        return (await tx.applyUpdates(updates, transitions)).length;
+        const applied = await tx.applyUpdates(updates, transitions);
+        // Fleet counter of bot tasks executed, in the same transaction (GET /bots/stats).
+        const appliedSet = new Set(applied);
+        const executed = updates.filter((u) => u.to_status === 'succeeded' && appliedSet.has(u.id) && botOf.get(u.id)).length;
+        await tx.bumpCounter('tasks.executed', executed);
+        return applied.length;
       });
     // One span per batch, linked into the trace of the first completion in it.
     const first = completions[0];

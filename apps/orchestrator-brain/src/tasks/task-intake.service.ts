@@ -1,10 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { plainToInstance } from 'class-transformer';
-import { validateSync, ValidationError } from 'class-validator';
 import {
   ApiaryError,
-  BUILTIN_TASK_TYPES,
-  isBuiltinTaskType,
   SubmitBatchReply,
   SubmitTaskReply,
   TaskInput,
@@ -14,26 +10,16 @@ import type { NewTaskRow, TaskRepository } from '@apiary/persistence';
 import { currentTraceCarrier } from '@apiary/telemetry';
 import type { PriorityPolicy } from '../priority/priority.service';
 import type { LaneResolver } from '../dispatch/lane-resolver';
+import type { TaskWriter } from './task-writer';
+import { assertTaskData } from './task-data';
 
 /** Tunables of {@link TaskIntakeService}. */
 export interface IntakeConfig {
   /** Attempts per task before `dead`. */
   maxAttempts: number;
-  /** Idempotency window, seconds. */
-  idempotencyTtlS: number;
 }
 
-type IntakeRepository = Pick<
-  TaskRepository,
-  'insertMany' | 'findByIdempotencyKeys' | 'releaseExpiredIdempotencyKeys' | 'transaction' | 'findView'
->;
-
-function fieldErrors(errors: ValidationError[], prefix: string): { field: string; constraints: string[] }[] {
-  return errors.flatMap((e) => [
-    ...(e.constraints ? [{ field: `${prefix}.${e.property}`, constraints: Object.values(e.constraints) }] : []),
-    ...fieldErrors(e.children ?? [], `${prefix}.${e.property}`),
-  ]);
-}
+type IntakeRepository = Pick<TaskRepository, 'findView'>;
 
 /**
  * Task intake (DESIGN.md "Task lifecycle"; seed 001 "/orchestrate"): checks each
@@ -43,7 +29,8 @@ function fieldErrors(errors: ValidationError[], prefix: string): { field: string
  */
 export class TaskIntakeService {
   /**
-   * @param repo task storage
+   * @param repo task storage (reads)
+   * @param writer the transactional task writer
    * @param lanes type → lane resolution (unknown types are refused)
    * @param priority scoring policy
    * @param config attempts and idempotency window
@@ -51,6 +38,7 @@ export class TaskIntakeService {
    */
   constructor(
     private readonly repo: IntakeRepository,
+    private readonly writer: TaskWriter,
     private readonly lanes: LaneResolver,
     private readonly priority: PriorityPolicy,
     private readonly config: IntakeConfig,
@@ -66,7 +54,7 @@ export class TaskIntakeService {
     await this.validate([input], (i) => (i === 0 ? '' : `tasks.${i}.`));
     const now = Date.now();
     const row = this.toRow(input, fairnessKey, null, now);
-    const result = await this.writeWithIdempotency([row], fairnessKey);
+    const result = await this.writer.write([row], fairnessKey);
     const existingId = result.get(0);
     if (existingId === row.id) {
       this.onQueued();
@@ -87,7 +75,7 @@ export class TaskIntakeService {
     const batchId = randomUUID();
     const now = Date.now();
     const rows = inputs.map((input) => this.toRow(input, fairnessKey, batchId, now));
-    const ids = await this.writeWithIdempotency(rows, fairnessKey);
+    const ids = await this.writer.write(rows, fairnessKey);
     this.onQueued();
     return { batch_id: batchId, task_ids: rows.map((_, i) => ids.get(i) as string) };
   }
@@ -103,19 +91,7 @@ export class TaskIntakeService {
         unknown_types: unknown,
       });
     }
-    inputs.forEach((input, i) => {
-      if (!isBuiltinTaskType(input.type)) return;
-      const schema = BUILTIN_TASK_TYPES[input.type];
-      const errors = validateSync(plainToInstance(schema, input.data ?? {}) as object, { forbidUnknownValues: false });
-      if (errors.length > 0) {
-        const details = fieldErrors(errors, `${path(i)}data`);
-        throw new ApiaryError(
-          'INVALID_TASK_DATA',
-          `${details[0].field}: ${details[0].constraints.join('; ')}`,
-          details,
-        );
-      }
-    });
+    inputs.forEach((input, i) => assertTaskData(input.type, input.data, path(i)));
   }
 
   private toRow(input: TaskInput, fairnessKey: string | null, batchId: string | null, now: number): NewTaskRow {
@@ -135,35 +111,6 @@ export class TaskIntakeService {
       trace_carrier: Object.keys(carrier).length ? carrier : null,
       created_at: new Date(now).toISOString(),
     };
-  }
-
-  /**
-   * Inserts rows; a row whose idempotency key is live maps to the earlier task.
-   * @returns row index → task id
-   */
-  private async writeWithIdempotency(rows: NewTaskRow[], fairnessKey: string | null): Promise<Map<number, string>> {
-    return this.repo.transaction(async (tx) => {
-      const keys = [...new Set(rows.map((r) => r.idempotency_key).filter((k): k is string => k !== null))];
-      if (keys.length > 0) await tx.releaseExpiredIdempotencyKeys(fairnessKey, keys, this.config.idempotencyTtlS);
-      const inserted = await tx.insertMany(rows);
-      const byIndex = new Map<number, string>();
-      const conflicted: string[] = [];
-      rows.forEach((r, i) => {
-        if (inserted.has(r.id)) byIndex.set(i, r.id);
-        else if (r.idempotency_key) conflicted.push(r.idempotency_key);
-      });
-      if (conflicted.length > 0) {
-        const existing = await tx.findByIdempotencyKeys(fairnessKey, conflicted, this.config.idempotencyTtlS);
-        rows.forEach((r, i) => {
-          if (!byIndex.has(i) && r.idempotency_key) {
-            const id = existing.get(r.idempotency_key);
-            if (!id) throw new ApiaryError('IDEMPOTENCY_CONFLICT', `idempotency_key "${r.idempotency_key}" is in use`);
-            byIndex.set(i, id);
-          }
-        });
-      }
-      return byIndex;
-    });
   }
 
   private viewOf(row: NewTaskRow, now: number): TaskView {

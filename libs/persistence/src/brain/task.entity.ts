@@ -7,7 +7,7 @@ import type { PriorityLevel, TaskErrorInfo, TaskStatus } from '@apiary/contracts
  * row is the outbox entry the dispatcher relays to JetStream).
  */
 @Entity({ name: 'tasks' })
-@Index('tasks_queued_rank', ['rank'], { where: `status = 'queued'` })
+@Index('tasks_queued_rank', ['rank'], { where: `status = 'queued' AND NOT "external"` })
 export class TaskEntity {
   @PrimaryColumn('uuid')
   id!: string;
@@ -61,6 +61,21 @@ export class TaskEntity {
 
   @Column('text', { nullable: true })
   lane!: string | null;
+
+  /** Bot the task is assigned to (its tasks run `bot_max_concurrency` at a time). */
+  @Column('uuid', { name: 'bot_id', nullable: true })
+  botId!: string | null;
+
+  @Column('uuid', { name: 'swarm_id', nullable: true })
+  swarmId!: string | null;
+
+  /** Copy of the bot's `max_concurrency` at assignment (the dispatcher reads only `tasks`). */
+  @Column('int', { name: 'bot_max_concurrency', nullable: true })
+  botMaxConcurrency!: number | null;
+
+  /** Run by an external bot that leases it (`POST /bots/{id}/tasks/next`), not by bot-runtime. */
+  @Column('boolean', { default: false })
+  external!: boolean;
 
   /** Runtime replica running the current attempt. */
   @Column('text', { nullable: true })

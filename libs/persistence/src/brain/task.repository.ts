@@ -16,6 +16,11 @@ export interface NewTaskRow {
   trace_carrier: Record<string, string> | null;
   /** Submit time (ISO-8601); the rank was computed from it. */
   created_at: string;
+  bot_id?: string | null;
+  swarm_id?: string | null;
+  bot_max_concurrency?: number | null;
+  /** Leased by an external bot instead of dispatched to bot-runtime. */
+  external?: boolean;
 }
 
 /** A task claimed for dispatch. */
@@ -27,6 +32,10 @@ export interface ClaimedTask {
   score: number;
   attempts: number;
   trace_carrier: Record<string, string> | null;
+  bot_id?: string | null;
+  bot_max_concurrency?: number | null;
+  /** Tasks of the same bot dispatched or running when claimed. */
+  bot_in_flight?: number;
 }
 
 /** The fields of an in-flight task that lifecycle decisions need. */
@@ -35,6 +44,7 @@ export interface InFlightTask {
   status: TaskStatus;
   attempts: number;
   max_attempts: number;
+  bot_id?: string | null;
 }
 
 /** One recorded state change. */
@@ -119,12 +129,13 @@ export class TaskRepository {
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
            id uuid, type text, data jsonb, priority text, score double precision, rank double precision,
            max_attempts int, idempotency_key text, batch_id uuid, fairness_key text, trace_carrier jsonb,
-           created_at timestamptz, ord int)
+           created_at timestamptz, bot_id uuid, swarm_id uuid, bot_max_concurrency int, external boolean, ord int)
        ), ins AS (
          INSERT INTO tasks (id, type, data, priority, score, rank, status, max_attempts, idempotency_key,
-                            batch_id, fairness_key, trace_carrier, created_at)
+                            batch_id, fairness_key, trace_carrier, created_at, bot_id, swarm_id, bot_max_concurrency, external)
          SELECT id, type, coalesce(data, '{}'::jsonb), priority, score, rank, 'queued', max_attempts,
-                idempotency_key, batch_id, fairness_key, trace_carrier, coalesce(created_at, now())
+                idempotency_key, batch_id, fairness_key, trace_carrier, coalesce(created_at, now()),
+                bot_id, swarm_id, bot_max_concurrency, coalesce(external, false)
            FROM x ORDER BY ord
          ON CONFLICT ((coalesce(fairness_key, '')), idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING id
@@ -160,10 +171,12 @@ export class TaskRepository {
   async releaseExpiredIdempotencyKeys(fairnessKey: string | null, keys: string[], maxAgeS: number): Promise<number> {
     if (keys.length === 0) return 0;
     const rows = await this.query<Row[]>(
-      `UPDATE tasks SET idempotency_key = NULL
-        WHERE coalesce(fairness_key, '') = coalesce($1, '') AND idempotency_key = ANY($2::text[])
-          AND created_at <= now() - make_interval(secs => $3)
-      RETURNING id`,
+      `WITH r AS (
+         UPDATE tasks SET idempotency_key = NULL
+          WHERE coalesce(fairness_key, '') = coalesce($1, '') AND idempotency_key = ANY($2::text[])
+            AND created_at <= now() - make_interval(secs => $3)
+        RETURNING id)
+       SELECT id FROM r`,
       [fairnessKey, keys, maxAgeS],
     );
     return rows.length;
@@ -185,12 +198,24 @@ export class TaskRepository {
 
   /**
    * Locks up to `limit` queued tasks in dispatch order (highest rank first),
-   * skipping rows other brain replicas hold. Call inside {@link transaction}.
+   * skipping rows other brain replicas hold and tasks whose bot already runs
+   * `bot_max_concurrency` tasks (virtual actors run one task at a time by
+   * default). Two tasks of one bot in the same claim are thinned by the caller
+   * using `bot_in_flight`. External tasks are never claimed here. Call inside
+   * {@link transaction}.
    */
   async lockQueued(limit: number): Promise<ClaimedTask[]> {
     const rows = await this.query(
-      `SELECT id, type, data, priority, score, attempts, trace_carrier FROM tasks
-        WHERE status = 'queued' ORDER BY rank DESC LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      `SELECT t.id, t.type, t.data, t.priority, t.score, t.attempts, t.trace_carrier, t.bot_id, t.bot_max_concurrency,
+              CASE WHEN t.bot_id IS NULL THEN 0 ELSE
+                (SELECT count(*) FROM tasks x WHERE x.bot_id = t.bot_id AND x.status IN ('dispatched', 'running')) END
+                AS bot_in_flight
+         FROM tasks t
+        WHERE t.status = 'queued' AND NOT t.external
+          AND (t.bot_id IS NULL OR
+               (SELECT count(*) FROM tasks x WHERE x.bot_id = t.bot_id AND x.status IN ('dispatched', 'running'))
+                 < t.bot_max_concurrency)
+        ORDER BY t.rank DESC LIMIT $1 FOR UPDATE OF t SKIP LOCKED`,
       [limit],
     );
     return rows.map((r) => ({
@@ -201,6 +226,9 @@ export class TaskRepository {
       score: Number(r.score),
       attempts: Number(r.attempts),
       trace_carrier: (r.trace_carrier as Record<string, string> | null) ?? null,
+      bot_id: (r.bot_id as string | null) ?? null,
+      bot_max_concurrency: r.bot_max_concurrency == null ? null : Number(r.bot_max_concurrency),
+      bot_in_flight: Number(r.bot_in_flight ?? 0),
     }));
   }
 
@@ -232,7 +260,7 @@ export class TaskRepository {
   async lockByIds(ids: string[]): Promise<InFlightTask[]> {
     if (ids.length === 0) return [];
     const rows = await this.query(
-      `SELECT id, status, attempts, max_attempts FROM tasks WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+      `SELECT id, status, attempts, max_attempts, bot_id FROM tasks WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
       [ids],
     );
     return rows.map((r) => ({
@@ -240,6 +268,7 @@ export class TaskRepository {
       status: r.status as TaskStatus,
       attempts: Number(r.attempts),
       max_attempts: Number(r.max_attempts),
+      bot_id: (r.bot_id as string | null) ?? null,
     }));
   }
 
@@ -333,6 +362,156 @@ export class TaskRepository {
       [limit],
     );
     return rows.length;
+  }
+
+  /**
+   * Advances a fairness key's virtual clock by `n` tasks of `costS` seconds each
+   * (stride scheduling) and returns where this submission starts.
+   * @param key fairness key (API key id, `swarm:<id>`)
+   * @param nowS current time, seconds since epoch
+   * @returns virtual start time of the first task, seconds
+   */
+  async advanceFairnessClock(key: string, n: number, costS: number, nowS: number): Promise<number> {
+    const rows = await this.query<{ start_s: number }[]>(
+      `INSERT INTO fairness_clocks (key, virtual_finish_s) VALUES ($1, $3::float8 + $2::float8 * $4::float8)
+       ON CONFLICT (key) DO UPDATE
+         SET virtual_finish_s = greatest(fairness_clocks.virtual_finish_s, $3::float8) + $2::float8 * $4::float8
+       RETURNING virtual_finish_s - $2::float8 * $4::float8 AS start_s`,
+      [key, n, nowS, costS],
+    );
+    return Number(rows[0].start_s);
+  }
+
+  /**
+   * Fan-out: one task per active bot of a swarm, in one INSERT ... SELECT (a
+   * 50,000-bot swarm is one statement), with its `submitted` transitions.
+   * `rank_i = score − agingPerS × (startS + (i + 1) × costS)` (stride order).
+   * @returns number of tasks created
+   */
+  async insertSwarmFanOut(args: {
+    swarmId: string;
+    batchId: string;
+    type: string;
+    data: Record<string, unknown>;
+    priority: PriorityLevel;
+    score: number;
+    agingPerS: number;
+    startS: number;
+    costS: number;
+    maxAttempts: number;
+    fairnessKey: string;
+    external: boolean;
+    traceCarrier: Record<string, string> | null;
+  }): Promise<number> {
+    const rows = await this.query<{ n: string }[]>(
+      `WITH b AS (
+         SELECT id, max_concurrency, row_number() OVER (ORDER BY swarm_index) AS i
+           FROM bots WHERE swarm_id = $1::uuid AND status = 'active'
+       ), ins AS (
+         INSERT INTO tasks (id, type, data, priority, score, rank, status, max_attempts, batch_id, fairness_key,
+                            trace_carrier, bot_id, swarm_id, bot_max_concurrency, external)
+         SELECT gen_random_uuid(), $3, $4::jsonb, $5, $6::float8, $6::float8 - $7::float8 * ($8::float8 + b.i * $9::float8),
+                'queued', $10::int, $2::uuid, $11, $13::jsonb, b.id, $1::uuid, b.max_concurrency, $12::boolean
+           FROM b ORDER BY b.i
+         RETURNING id
+       ), tr AS (
+         INSERT INTO task_transitions (task_id, from_status, to_status, attempt, reason)
+         SELECT id, NULL, 'queued', 0, 'submitted' FROM ins
+       )
+       SELECT count(*) AS n FROM ins`,
+      [
+        args.swarmId, args.batchId, args.type, JSON.stringify(args.data), args.priority, args.score, args.agingPerS,
+        args.startS, args.costS, args.maxAttempts, args.fairnessKey, args.external,
+        args.traceCarrier ? JSON.stringify(args.traceCarrier) : null,
+      ],
+    );
+    return Number(rows[0].n);
+  }
+
+  /** @returns task counts of a batch by status, and its task type */
+  async batchCounts(batchId: string): Promise<{ counts: Record<string, number>; type: string | null; swarmId: string | null }> {
+    const rows = await this.query<{ status: string; n: string; type: string; swarm_id: string | null }[]>(
+      `SELECT status, count(*) AS n, min(type) AS type, min(swarm_id::text) AS swarm_id
+         FROM tasks WHERE batch_id = $1 GROUP BY status`,
+      [batchId],
+    );
+    return {
+      counts: Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])),
+      type: rows[0]?.type ?? null,
+      swarmId: rows.find((r) => r.swarm_id)?.swarm_id ?? null,
+    };
+  }
+
+  /** @returns the results of a batch's succeeded tasks, in submit order */
+  async batchResults(batchId: string): Promise<unknown[]> {
+    const rows = await this.query<{ result: unknown }[]>(
+      `SELECT result FROM tasks WHERE batch_id = $1 AND status = 'succeeded' ORDER BY rank DESC`,
+      [batchId],
+    );
+    return rows.map((r) => r.result);
+  }
+
+  /**
+   * Leases the best queued external task of a bot: `running`, next attempt, lease.
+   * @returns the leased task, or undefined when the bot has none queued
+   */
+  async leaseExternal(botId: string, leaseMs: number): Promise<
+    { id: string; type: string; data: Record<string, unknown>; attempts: number; lease_expires_at: string } | undefined
+  > {
+    const rows = await this.query(
+      `WITH c AS (
+         SELECT id FROM tasks WHERE bot_id = $1 AND status = 'queued' AND external
+          ORDER BY rank DESC LIMIT 1 FOR UPDATE SKIP LOCKED
+       ), up AS (
+         UPDATE tasks t SET status = 'running', attempts = t.attempts + 1, dispatched_at = now(),
+                started_at = coalesce(t.started_at, now()), runner = 'external:' || $1::text, lane = 'external',
+                lease_expires_at = now() + make_interval(secs => $2 / 1000.0), updated_at = now()
+           FROM c WHERE t.id = c.id
+         RETURNING t.id, t.type, t.data, t.attempts, t.lease_expires_at
+       ), tr AS (
+         INSERT INTO task_transitions (task_id, from_status, to_status, attempt, reason)
+         SELECT id, 'queued', 'running', attempts, 'leased' FROM up
+       )
+       SELECT * FROM up`,
+      [botId, leaseMs],
+    );
+    const r = rows[0];
+    return r
+      ? {
+          id: String(r.id),
+          type: String(r.type),
+          data: (r.data as Record<string, unknown>) ?? {},
+          attempts: Number(r.attempts),
+          lease_expires_at: iso(r.lease_expires_at) as string,
+        }
+      : undefined;
+  }
+
+  /** Locks one task for an external completion. */
+  async lockForCompletion(id: string): Promise<(InFlightTask & { type: string; runner: string | null; started_at: string | null }) | undefined> {
+    const rows = await this.query(
+      `SELECT id, status, attempts, max_attempts, bot_id, type, runner, started_at FROM tasks WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    const r = rows[0];
+    return r
+      ? {
+          id: String(r.id),
+          status: r.status as TaskStatus,
+          attempts: Number(r.attempts),
+          max_attempts: Number(r.max_attempts),
+          bot_id: (r.bot_id as string | null) ?? null,
+          type: String(r.type),
+          runner: (r.runner as string | null) ?? null,
+          started_at: iso(r.started_at),
+        }
+      : undefined;
+  }
+
+  /** Adds to a fleet counter (e.g. `tasks.executed`) in the current transaction. */
+  async bumpCounter(key: string, delta: number): Promise<void> {
+    if (delta === 0) return;
+    await this.query(`UPDATE fleet_counters SET value = value + $2 WHERE key = $1`, [key, delta]);
   }
 
   /** @returns counts of tasks by status (for health and the dashboard) */

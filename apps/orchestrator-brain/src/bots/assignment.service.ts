@@ -1,0 +1,277 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ApiaryError,
+  BotTaskAssignment,
+  BotTaskInput,
+  CompleteBotTaskRequest,
+  LeasedTask,
+  SwarmAssignment,
+  SwarmBatchView,
+  TaskCompletedEvent,
+  TaskView,
+  Tier,
+} from '@apiary/contracts';
+import type { BotRepository, NewTaskRow, TaskRepository } from '@apiary/persistence';
+import { currentTraceCarrier } from '@apiary/telemetry';
+import type { LaneResolver } from '../dispatch/lane-resolver';
+import type { TaskLifecycle } from '../lifecycle/task-lifecycle';
+import type { PriorityPolicy } from '../priority/priority.service';
+import { assertTaskData } from '../tasks/task-data';
+import type { TaskWriter } from '../tasks/task-writer';
+import { reducerFor } from './reducers';
+
+/** Tunables of {@link AssignmentService}. */
+export interface AssignmentConfig {
+  maxAttempts: number;
+  /** Fair-share cost of one task, seconds (see TaskWriter). */
+  fairShareS: number;
+  /** Default lease of an external task, ms. */
+  externalLeaseMs: number;
+}
+
+/** Publishes a completion event for memory (port; JetStream in production). */
+export type CompletionPublisher = (event: TaskCompletedEvent) => Promise<void>;
+
+const PENDING = ['queued', 'dispatched', 'running', 'retrying'];
+const FAILED = ['failed', 'dead', 'cancelled', 'timed_out'];
+
+/**
+ * Task assignment to bots and swarms (seed 001 "Task Assignment"; seed 003 batch
+ * submit and aggregation): one task to a bot, fan-out to a swarm (one task per bot,
+ * or `data.items` split into `chunk_size` chunks spread evenly over the bots),
+ * batch progress with fan-in, and the external-bot protocol (lease next, complete).
+ * A type no bot-runtime handler serves is an external capability: its tasks wait
+ * for the bot to lease them.
+ */
+export class AssignmentService {
+  constructor(
+    private readonly bots: BotRepository,
+    private readonly tasks: TaskRepository,
+    private readonly writer: TaskWriter,
+    private readonly lanes: LaneResolver,
+    private readonly priority: PriorityPolicy,
+    private readonly lifecycle: TaskLifecycle,
+    private readonly publishCompletion: CompletionPublisher,
+    private readonly config: AssignmentConfig,
+    private readonly onQueued: () => void = () => undefined,
+  ) {}
+
+  private async isExternal(type: string): Promise<boolean> {
+    const { routes } = await this.lanes.resolve([type]);
+    return !routes.has(type);
+  }
+
+  private checkCapability(capabilities: string[], type: string, who: string): void {
+    if (!capabilities.includes(type)) {
+      throw new ApiaryError('CAPABILITY_MISMATCH', `type: ${who} has no capability "${type}" (has: ${capabilities.join(', ')})`, {
+        field: 'type',
+        capabilities,
+      });
+    }
+  }
+
+  /**
+   * Assigns one task to a bot (score uses the bot's tier weight).
+   * @throws ApiaryError `BOT_NOT_FOUND`, `BOT_RETIRED`, `CAPABILITY_MISMATCH`, `INVALID_TASK_DATA`
+   */
+  async assignToBot(botId: string, task: BotTaskInput, fairnessKey: string | null): Promise<BotTaskAssignment> {
+    const bot = await this.bots.lockBot(botId);
+    if (!bot) throw new ApiaryError('BOT_NOT_FOUND', `bot ${botId} not found`, { bot_id: botId });
+    if (bot.status !== 'active') throw new ApiaryError('BOT_RETIRED', `bot ${botId} is retired`, { bot_id: botId });
+    this.checkCapability(bot.capabilities, task.type, `bot ${botId}`);
+    assertTaskData(task.type, task.data);
+    const external = await this.isExternal(task.type);
+    const row = this.row(task, bot.tier, { bot_id: bot.id, swarm_id: bot.swarm_id, bot_max_concurrency: bot.max_concurrency, external });
+    const ids = await this.writer.write([row], fairnessKey);
+    this.onQueued();
+    return { task_id: ids.get(0) as string, bot_id: botId, task_type: task.type, status: 'assigned', assigned_at: row.created_at };
+  }
+
+  private row(task: BotTaskInput, tier: Tier, extra: Partial<NewTaskRow>): NewTaskRow {
+    const score = this.priority.score(task.priority ?? 'normal', task.type, tier);
+    const carrier = currentTraceCarrier();
+    return {
+      id: randomUUID(),
+      type: task.type,
+      data: task.data ?? {},
+      priority: task.priority ?? 'normal',
+      score,
+      rank: score,
+      max_attempts: this.config.maxAttempts,
+      idempotency_key: null,
+      batch_id: null,
+      fairness_key: null,
+      trace_carrier: Object.keys(carrier).length ? carrier : null,
+      created_at: new Date().toISOString(),
+      ...extra,
+    };
+  }
+
+  /**
+   * Mass-action on a swarm (seed 001 "Assign Task to Swarm"). With `data.items`
+   * (an array) and `data.chunk_size`, the items are split into chunks spread
+   * round-robin over the active bots (task data `{ ...data, items: chunk,
+   * chunk_index, chunk_count }`); otherwise one task per active bot, created by one
+   * INSERT ... SELECT. The swarm is the tasks' fairness key.
+   * @throws ApiaryError `SWARM_NOT_FOUND`, `CAPABILITY_MISMATCH`, `INVALID_TASK_DATA`
+   */
+  async assignToSwarm(swarmId: string, task: BotTaskInput): Promise<SwarmAssignment> {
+    const swarm = await this.bots.lockSwarm(swarmId);
+    if (!swarm || swarm.status !== 'active') throw new ApiaryError('SWARM_NOT_FOUND', `swarm ${swarmId} not found`, { swarm_id: swarmId });
+    this.checkCapability(swarm.capabilities, task.type, `swarm ${swarmId}`);
+    const data = task.data ?? {};
+    const external = await this.isExternal(task.type);
+    const batchId = randomUUID();
+    const fairnessKey = `swarm:${swarmId}`;
+    const items = data.items;
+    const chunkSize = data.chunk_size;
+    let assignments: number;
+    if (Array.isArray(items) && chunkSize !== undefined) {
+      if (!Number.isInteger(chunkSize) || (chunkSize as number) < 1) {
+        throw new ApiaryError('INVALID_TASK_DATA', 'data.chunk_size: must be an integer >= 1', { field: 'data.chunk_size' });
+      }
+      assignments = await this.assignChunks(swarm.id, swarm.tier, task, items, chunkSize as number, batchId, fairnessKey, external);
+    } else {
+      assertTaskData(task.type, data);
+      const score = this.priority.score(task.priority ?? 'normal', task.type, swarm.tier);
+      const active = await this.bots.swarmActive(swarmId);
+      assignments = await this.tasks.transaction(async (tx) => {
+        const startS = await tx.advanceFairnessClock(fairnessKey, active, this.config.fairShareS, Date.now() / 1000);
+        return tx.insertSwarmFanOut({
+          swarmId,
+          batchId,
+          type: task.type,
+          data,
+          priority: task.priority ?? 'normal',
+          score,
+          agingPerS: this.priority.agingPerSecond,
+          startS,
+          costS: this.config.fairShareS,
+          maxAttempts: this.config.maxAttempts,
+          fairnessKey,
+          external,
+          traceCarrier: Object.keys(currentTraceCarrier()).length ? currentTraceCarrier() : null,
+        });
+      });
+    }
+    this.onQueued();
+    return { swarm_id: swarmId, task_type: task.type, assignments, batch_id: batchId, status: 'distributed', timestamp: new Date().toISOString() };
+  }
+
+  private async assignChunks(
+    swarmId: string,
+    tier: Tier,
+    task: BotTaskInput,
+    items: unknown[],
+    chunkSize: number,
+    batchId: string,
+    fairnessKey: string,
+    external: boolean,
+  ): Promise<number> {
+    const chunkCount = Math.ceil(items.length / chunkSize);
+    const bots: { id: string }[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.bots.swarmBotIds(swarmId, 1000, cursor);
+      bots.push(...page.ids.map((id) => ({ id })));
+      cursor = page.next ?? undefined;
+    } while (cursor && bots.length < chunkCount);
+    if (bots.length === 0) throw new ApiaryError('SWARM_NOT_FOUND', `swarm ${swarmId} has no active bots`, { swarm_id: swarmId });
+    const { items: _items, chunk_size: _cs, ...rest } = task.data ?? {};
+    const rows: NewTaskRow[] = [];
+    for (let i = 0; i < chunkCount; i++) {
+      const data = { ...rest, items: items.slice(i * chunkSize, (i + 1) * chunkSize), chunk_index: i, chunk_count: chunkCount };
+      assertTaskData(task.type, data, `chunks.${i}.`);
+      const bot = bots[i % bots.length];
+      rows.push(this.row({ ...task, data }, tier, { bot_id: bot.id, swarm_id: swarmId, bot_max_concurrency: null, external, batch_id: batchId }));
+    }
+    // Chunks are spread over the bots; a bot with several chunks runs them one at a time.
+    for (const r of rows) r.bot_max_concurrency = 1;
+    await this.writer.write(rows, fairnessKey);
+    return rows.length;
+  }
+
+  /**
+   * Progress of a swarm batch and, once nothing is pending, the fan-in result.
+   * @throws ApiaryError `BATCH_NOT_FOUND`
+   */
+  async batch(swarmId: string, batchId: string): Promise<SwarmBatchView> {
+    const { counts, type, swarmId: owner } = await this.tasks.batchCounts(batchId);
+    if (!type || owner !== swarmId) {
+      throw new ApiaryError('BATCH_NOT_FOUND', `batch ${batchId} of swarm ${swarmId} not found`, { swarm_id: swarmId, batch_id: batchId });
+    }
+    const sum = (keys: string[]) => keys.reduce((s, k) => s + (counts[k] ?? 0), 0);
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    const pending = sum(PENDING);
+    const done = pending === 0;
+    return {
+      swarm_id: swarmId,
+      batch_id: batchId,
+      task_type: type,
+      total,
+      succeeded: counts.succeeded ?? 0,
+      failed: sum(FAILED),
+      running: sum(['dispatched', 'running']),
+      queued: sum(['queued', 'retrying']),
+      status: done ? 'done' : 'running',
+      result: done ? reducerFor(type)(await this.tasks.batchResults(batchId)) : null,
+    };
+  }
+
+  /**
+   * An external bot leases its next queued task (highest rank first). The lease
+   * expires after `lease_ms`; the task then goes back to the queue (lease reaper).
+   * @returns the task, or null when none is queued for this bot
+   * @throws ApiaryError `BOT_NOT_FOUND`, `BOT_RETIRED`
+   */
+  async leaseNext(botId: string, leaseMs?: number): Promise<LeasedTask | null> {
+    const bot = await this.bots.lockBot(botId);
+    if (!bot) throw new ApiaryError('BOT_NOT_FOUND', `bot ${botId} not found`, { bot_id: botId });
+    if (bot.status !== 'active') throw new ApiaryError('BOT_RETIRED', `bot ${botId} is retired`, { bot_id: botId });
+    const leased = await this.tasks.leaseExternal(botId, leaseMs ?? this.config.externalLeaseMs);
+    if (!leased) return null;
+    return { task_id: leased.id, bot_id: botId, type: leased.type, data: leased.data, attempt: leased.attempts, lease_expires_at: leased.lease_expires_at };
+  }
+
+  /**
+   * An external bot completes a task it leased: `result` → succeeded; `error` →
+   * failed (or retrying/dead when `retryable`). Memory records it like any result.
+   * @throws ApiaryError `TASK_NOT_FOUND`, `TASK_NOT_LEASED` (not running for this bot)
+   */
+  async complete(req: CompleteBotTaskRequest): Promise<TaskView> {
+    const event = await this.tasks.transaction(async (tx) => {
+      const task = await tx.lockForCompletion(req.task_id);
+      if (!task || task.bot_id !== req.bot_id) {
+        throw new ApiaryError('TASK_NOT_FOUND', `task ${req.task_id} of bot ${req.bot_id} not found`, { task_id: req.task_id });
+      }
+      if (task.status !== 'running' || task.runner !== `external:${req.bot_id}`) {
+        throw new ApiaryError('TASK_NOT_LEASED', `task ${req.task_id} is ${task.status}, not leased by bot ${req.bot_id}`, {
+          task_id: req.task_id,
+          status: task.status,
+        });
+      }
+      const now = new Date();
+      const ev: TaskCompletedEvent = {
+        task_id: task.id,
+        type: task.type,
+        attempt: task.attempts,
+        success: !req.error,
+        result: req.error ? null : (req.result ?? null),
+        error: req.error ? { code: req.error.code, message: req.error.message, retryable: req.error.retryable === true } : null,
+        handler: 'external',
+        runner: `external:${req.bot_id}`,
+        started_at: task.started_at ?? now.toISOString(),
+        finished_at: now.toISOString(),
+        latency_ms: task.started_at ? now.getTime() - Date.parse(task.started_at) : 0,
+      };
+      const d = this.lifecycle.decide(task, [{ kind: 'completed', event: ev }], now);
+      if (d) {
+        await tx.applyUpdates([d.update], d.transitions);
+        if (d.update.to_status === 'succeeded') await tx.bumpCounter('tasks.executed', 1);
+      }
+      return ev;
+    });
+    await this.publishCompletion(event);
+    return (await this.tasks.findView(req.task_id)) as TaskView;
+  }
+}
