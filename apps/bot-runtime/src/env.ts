@@ -20,6 +20,13 @@ export class RuntimeEnv extends BaseServiceEnv {
   @IsOptional() @Type(() => Number) @IsInt() @Min(100)
   APIARY_HEARTBEAT_MS?: number;
 
+  /**
+   * A task still running after this many ms reports `running` (a `started` event);
+   * shorter tasks report their start inside the completion (default 100; 0: always).
+   */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(60_000)
+  APIARY_STARTED_EVENT_DELAY_MS = 100;
+
   /** Comma-separated handler types this replica serves (default all built-ins). */
   @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_.:-]+(,[A-Za-z0-9_.:-]+)*$/, { message: 'APIARY_RUNTIME_HANDLERS must be a comma-separated list of task types' })
   APIARY_RUNTIME_HANDLERS?: string;

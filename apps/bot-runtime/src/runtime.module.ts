@@ -39,6 +39,7 @@ class WorkRunnerLifecycle implements OnApplicationBootstrap, BeforeApplicationSh
         maxDeliver: this.env.APIARY_MAX_DELIVER,
         heartbeatMs: this.env.APIARY_HEARTBEAT_MS ?? Math.max(100, Math.floor(this.env.APIARY_ACK_WAIT_MS / 3)),
         graceMs: this.env.APIARY_SHUTDOWN_GRACE_MS,
+        startedDelayMs: this.env.APIARY_STARTED_EVENT_DELAY_MS,
       },
       this.identity.instance,
       this.logger,

@@ -63,6 +63,8 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
       maxWaitMs: 20,
       handle: async (msgs) => {
         await processor.process(msgs);
+        // Completions free room in the dispatch window: relay more now.
+        this.dispatcher.nudge();
       },
       logger: this.logger,
     });

@@ -30,6 +30,8 @@ export interface WorkRunnerConfig {
   heartbeatMs: number;
   /** Time in-flight tasks get to finish on shutdown, ms. */
   graceMs: number;
+  /** A task still running after this many ms publishes a `started` event (0: at once). */
+  startedDelayMs: number;
 }
 
 const workCodec = JSONCodec<WorkMessage>();
@@ -150,7 +152,11 @@ export class WorkRunner {
     this.inFlight.set(key, abort);
     const startedAt = new Date();
     const started: TaskStartedEvent = { task_id: work.task_id, attempt: work.attempt, runner: this.runner, at: startedAt.toISOString() };
-    this.publishEvent(TASK_STARTED, started).catch((err) => this.logger.warn({ err }, 'started event not published'));
+    // A task that ends within startedDelayMs reports its start in the completion
+    // (started_at) instead: one message fewer per short task.
+    const startedTimer = setTimeout(() => {
+      this.publishEvent(TASK_STARTED, started).catch((err) => this.logger.warn({ err }, 'started event not published'));
+    }, this.config.startedDelayMs);
     const heartbeat = setInterval(() => {
       m.working();
       this.publishEvent(TASK_HEARTBEAT, { ...started, at: new Date().toISOString() }).catch(() => undefined);
@@ -170,6 +176,7 @@ export class WorkRunner {
           ? { code: err.code, message: err.message, retryable: err.retryable }
           : { code: 'HANDLER_ERROR', message: (err as Error)?.message ?? String(err), retryable: false };
     } finally {
+      clearTimeout(startedTimer);
       clearInterval(heartbeat);
       this.inFlight.delete(key);
     }

@@ -27,6 +27,12 @@ describe('TaskLifecycle', () => {
     expect(d.transitions.map((t) => t.to_status)).toEqual(['running', 'succeeded']);
   });
 
+  it('records the running step when the start arrives inside the completion', () => {
+    const d = lifecycle.decide(task(), [completed()], now)!;
+    expect(d.update).toMatchObject({ from_status: 'dispatched', to_status: 'succeeded', started_at: '2026-01-01T00:00:00.000Z' });
+    expect(d.transitions.map((t) => t.to_status)).toEqual(['running', 'succeeded']);
+  });
+
   it('grants a lease on start', () => {
     const d = lifecycle.decide(task(), [started], now)!;
     expect(d.update.to_status).toBe('running');
@@ -41,7 +47,7 @@ describe('TaskLifecycle', () => {
     expect(lifecycle.decide(task({ status: 'succeeded' }), [completed()], now)).toBeNull();
     const d = lifecycle.decide(task(), [completed(), completed({ result: { other: 1 } })], now)!;
     expect(d.update.result).toEqual({ ok: true });
-    expect(d.transitions).toHaveLength(1);
+    expect(d.transitions.map((t) => t.to_status)).toEqual(['running', 'succeeded']);
   });
 
   it('schedules a retryable failure with exponential backoff', () => {

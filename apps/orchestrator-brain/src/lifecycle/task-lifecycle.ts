@@ -97,6 +97,8 @@ export class TaskLifecycle {
           break;
         case 'completed': {
           const ev = e.event;
+          // A short task reports its start inside the completion: record the step.
+          if (status === 'dispatched') move('running', 'started');
           update.runner = ev.runner;
           update.started_at ??= ev.started_at;
           update.lease_expires_at = null;

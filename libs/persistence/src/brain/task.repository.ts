@@ -208,12 +208,14 @@ export class TaskRepository {
     const rows = await this.query(
       `SELECT t.id, t.type, t.data, t.priority, t.score, t.attempts, t.trace_carrier, t.bot_id, t.bot_max_concurrency,
               CASE WHEN t.bot_id IS NULL THEN 0 ELSE
-                (SELECT count(*) FROM tasks x WHERE x.bot_id = t.bot_id AND x.status IN ('dispatched', 'running')) END
+                (SELECT count(*) FROM tasks x
+                  WHERE x.bot_id = t.bot_id AND x.bot_id IS NOT NULL AND x.status IN ('dispatched', 'running')) END
                 AS bot_in_flight
          FROM tasks t
         WHERE t.status = 'queued' AND NOT t.external
           AND (t.bot_id IS NULL OR
-               (SELECT count(*) FROM tasks x WHERE x.bot_id = t.bot_id AND x.status IN ('dispatched', 'running'))
+               (SELECT count(*) FROM tasks x
+                 WHERE x.bot_id = t.bot_id AND x.bot_id IS NOT NULL AND x.status IN ('dispatched', 'running'))
                  < t.bot_max_concurrency)
         ORDER BY t.rank DESC LIMIT $1 FOR UPDATE OF t SKIP LOCKED`,
       [limit],

@@ -57,9 +57,15 @@ export class BotsAndSwarms1763910000000 implements MigrationInterface {
     await q.query(`ALTER TABLE "tasks" ADD COLUMN "bot_max_concurrency" int`);
     await q.query(`ALTER TABLE "tasks" ADD COLUMN "external" boolean NOT NULL DEFAULT false`);
     await q.query(`CREATE INDEX "tasks_bot_status" ON "tasks" ("bot_id", "status") WHERE "bot_id" IS NOT NULL`);
+    // The dispatcher counts each candidate bot's in-flight tasks: keep that lookup tiny.
+    await q.query(
+      `CREATE INDEX "tasks_bot_inflight" ON "tasks" ("bot_id") WHERE "bot_id" IS NOT NULL AND status IN ('dispatched', 'running')`,
+    );
     await q.query(`CREATE INDEX "tasks_swarm_status" ON "tasks" ("swarm_id", "status") WHERE "swarm_id" IS NOT NULL`);
     await q.query(`CREATE INDEX "tasks_batch_status" ON "tasks" ("batch_id", "status") WHERE "batch_id" IS NOT NULL`);
     await q.query(`DROP INDEX "tasks_batch"`);
+    // Unused by any query; every index costs a write per task state change.
+    await q.query(`DROP INDEX "tasks_status_created"`);
     await q.query(`DROP INDEX "tasks_queued_rank"`);
     await q.query(`CREATE INDEX "tasks_queued_rank" ON "tasks" ("rank" DESC) WHERE status = 'queued' AND NOT "external"`);
     await q.query(
@@ -71,9 +77,11 @@ export class BotsAndSwarms1763910000000 implements MigrationInterface {
     await q.query(`DROP INDEX "tasks_external_queued"`);
     await q.query(`DROP INDEX "tasks_queued_rank"`);
     await q.query(`CREATE INDEX "tasks_queued_rank" ON "tasks" ("rank" DESC) WHERE status = 'queued'`);
+    await q.query(`CREATE INDEX "tasks_status_created" ON "tasks" ("status", "created_at")`);
     await q.query(`DROP INDEX "tasks_batch_status"`);
     await q.query(`CREATE INDEX "tasks_batch" ON "tasks" ("batch_id") WHERE "batch_id" IS NOT NULL`);
     await q.query(`DROP INDEX "tasks_swarm_status"`);
+    await q.query(`DROP INDEX "tasks_bot_inflight"`);
     await q.query(`DROP INDEX "tasks_bot_status"`);
     await q.query(`ALTER TABLE "tasks" DROP COLUMN "external"`);
     await q.query(`ALTER TABLE "tasks" DROP COLUMN "bot_max_concurrency"`);
