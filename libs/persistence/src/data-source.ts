@@ -4,9 +4,10 @@ import { TaskTransitionEntity } from './brain/task-transition.entity';
 import { TaskResultEntity } from './memory/task-result.entity';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-InitialSchema';
 import { BotsAndSwarms1763910000000 } from './migrations/1763910000000-BotsAndSwarms';
+import { BatchCounters1763920000000 } from './migrations/1763920000000-BatchCounters';
 import { BotEntity } from './brain/bot.entity';
 import { SwarmEntity } from './brain/swarm.entity';
-import { FairnessClockEntity, FleetCounterEntity } from './brain/fleet-counter.entity';
+import { BatchCounterEntity, FairnessClockEntity, FleetCounterEntity } from './brain/fleet-counter.entity';
 
 /** Every entity, listed as classes (webpack bundles: STACK-NOTES pitfall 7). */
 export const ENTITIES = [
@@ -17,9 +18,10 @@ export const ENTITIES = [
   SwarmEntity,
   FleetCounterEntity,
   FairnessClockEntity,
+  BatchCounterEntity,
 ];
 /** Every committed migration, in order. */
-export const MIGRATIONS = [InitialSchema1763900000000, BotsAndSwarms1763910000000];
+export const MIGRATIONS = [InitialSchema1763900000000, BotsAndSwarms1763910000000, BatchCounters1763920000000];
 
 /** Advisory-lock key serialising migrations across replicas and services. */
 const MIGRATION_LOCK_KEY = 7_263_001;

@@ -32,8 +32,6 @@ export interface AssignmentConfig {
 /** Publishes a completion event for memory (port; JetStream in production). */
 export type CompletionPublisher = (event: TaskCompletedEvent) => Promise<void>;
 
-const PENDING = ['queued', 'dispatched', 'running', 'retrying'];
-const FAILED = ['failed', 'dead', 'cancelled', 'timed_out'];
 
 /**
  * Task assignment to bots and swarms (seed 001 "Task Assignment"; seed 003 batch
@@ -196,23 +194,21 @@ export class AssignmentService {
    * @throws ApiaryError `BATCH_NOT_FOUND`
    */
   async batch(swarmId: string, batchId: string): Promise<SwarmBatchView> {
-    const { counts, type, swarmId: owner } = await this.tasks.batchCounts(batchId);
-    if (!type || owner !== swarmId) {
+    const p = await this.tasks.batchProgress(batchId);
+    if (!p || p.swarmId !== swarmId) {
       throw new ApiaryError('BATCH_NOT_FOUND', `batch ${batchId} of swarm ${swarmId} not found`, { swarm_id: swarmId, batch_id: batchId });
     }
-    const sum = (keys: string[]) => keys.reduce((s, k) => s + (counts[k] ?? 0), 0);
-    const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    const pending = sum(PENDING);
-    const done = pending === 0;
+    const done = p.queued + p.running === 0;
+    const type = p.type;
     return {
       swarm_id: swarmId,
       batch_id: batchId,
       task_type: type,
-      total,
-      succeeded: counts.succeeded ?? 0,
-      failed: sum(FAILED),
-      running: sum(['dispatched', 'running']),
-      queued: sum(['queued', 'retrying']),
+      total: p.total,
+      succeeded: p.succeeded,
+      failed: p.failed,
+      running: p.running,
+      queued: p.queued,
       status: done ? 'done' : 'running',
       result: done ? reducerFor(type)(await this.tasks.batchResults(batchId)) : null,
     };

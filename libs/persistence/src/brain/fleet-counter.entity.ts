@@ -27,3 +27,32 @@ export class FairnessClockEntity {
   @Column('double precision', { name: 'virtual_finish_s' })
   virtualFinishS!: number;
 }
+
+/**
+ * Progress of one batch by status bucket, kept exact by a trigger on
+ * `task_transitions` (migration BatchCounters): `GET /swarms/{id}/batches/{id}`
+ * reads one row instead of counting up to 50,000 tasks.
+ */
+@Entity({ name: 'batch_counters' })
+export class BatchCounterEntity {
+  @PrimaryColumn('uuid', { name: 'batch_id' })
+  batchId!: string;
+
+  @Column('bigint', { default: 0 })
+  total!: string;
+
+  /** queued + retrying */
+  @Column('bigint', { default: 0 })
+  queued!: string;
+
+  /** dispatched + running */
+  @Column('bigint', { default: 0 })
+  running!: string;
+
+  @Column('bigint', { default: 0 })
+  succeeded!: string;
+
+  /** failed + dead + cancelled + timed_out */
+  @Column('bigint', { default: 0 })
+  failed!: string;
+}

@@ -207,16 +207,15 @@ export class TaskRepository {
   async lockQueued(limit: number): Promise<ClaimedTask[]> {
     const rows = await this.query(
       `SELECT t.id, t.type, t.data, t.priority, t.score, t.attempts, t.trace_carrier, t.bot_id, t.bot_max_concurrency,
-              CASE WHEN t.bot_id IS NULL THEN 0 ELSE
-                (SELECT count(*) FROM tasks x
-                  WHERE x.bot_id = t.bot_id AND x.bot_id IS NOT NULL AND x.status IN ('dispatched', 'running')) END
-                AS bot_in_flight
+              coalesce(f.n, 0) AS bot_in_flight
          FROM tasks t
+         LEFT JOIN LATERAL (
+           SELECT count(*) AS n FROM tasks x
+            WHERE t.bot_id IS NOT NULL AND x.bot_id = t.bot_id AND x.bot_id IS NOT NULL
+              AND x.status IN ('dispatched', 'running')
+         ) f ON true
         WHERE t.status = 'queued' AND NOT t.external
-          AND (t.bot_id IS NULL OR
-               (SELECT count(*) FROM tasks x
-                 WHERE x.bot_id = t.bot_id AND x.bot_id IS NOT NULL AND x.status IN ('dispatched', 'running'))
-                 < t.bot_max_concurrency)
+          AND (t.bot_id IS NULL OR f.n < t.bot_max_concurrency)
         ORDER BY t.rank DESC LIMIT $1 FOR UPDATE OF t SKIP LOCKED`,
       [limit],
     );
@@ -430,17 +429,30 @@ export class TaskRepository {
     return Number(rows[0].n);
   }
 
-  /** @returns task counts of a batch by status, and its task type */
-  async batchCounts(batchId: string): Promise<{ counts: Record<string, number>; type: string | null; swarmId: string | null }> {
-    const rows = await this.query<{ status: string; n: string; type: string; swarm_id: string | null }[]>(
-      `SELECT status, count(*) AS n, min(type) AS type, min(swarm_id::text) AS swarm_id
-         FROM tasks WHERE batch_id = $1 GROUP BY status`,
+  /**
+   * Progress of a batch from its maintained counters (one row), with its task type
+   * and swarm (one task row).
+   * @returns undefined for an unknown batch
+   */
+  async batchProgress(batchId: string): Promise<
+    { total: number; queued: number; running: number; succeeded: number; failed: number; type: string; swarmId: string | null } | undefined
+  > {
+    const rows = await this.query(
+      `SELECT c.*, t.type, t.swarm_id FROM batch_counters c
+         CROSS JOIN LATERAL (SELECT type, swarm_id FROM tasks WHERE batch_id = c.batch_id LIMIT 1) t
+        WHERE c.batch_id = $1`,
       [batchId],
     );
+    const r = rows[0];
+    if (!r) return undefined;
     return {
-      counts: Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])),
-      type: rows[0]?.type ?? null,
-      swarmId: rows.find((r) => r.swarm_id)?.swarm_id ?? null,
+      total: Number(r.total),
+      queued: Number(r.queued),
+      running: Number(r.running),
+      succeeded: Number(r.succeeded),
+      failed: Number(r.failed),
+      type: String(r.type),
+      swarmId: (r.swarm_id as string | null) ?? null,
     };
   }
 
