@@ -10,8 +10,8 @@ import { BRAIN_EVENTS_CONSUMER, EVENTS_STREAM } from '@apiary/contracts';
 import { BotRepository, TaskRepository } from '@apiary/persistence';
 import { DataSource } from 'typeorm';
 import { headers as natsHeaders, JSONCodec } from 'nats';
-import { TASK_COMPLETED, TaskCompletedEvent } from '@apiary/contracts';
-import { injectTraceHeaders } from '@apiary/telemetry';
+import { TASK_COMPLETIONS, TaskCompletedEvent, TaskCompletionsEvent } from '@apiary/contracts';
+import { currentTraceCarrier, injectTraceHeaders } from '@apiary/telemetry';
 import {
   BatchConsumer,
   createHealthController,
@@ -162,11 +162,12 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
         d: Dispatcher,
       ) => {
         const js = nc.jetstream();
-        const codec = JSONCodec<TaskCompletedEvent>();
+        const codec = JSONCodec<TaskCompletionsEvent>();
         const publish = async (event: TaskCompletedEvent) => {
           const h = natsHeaders();
           injectTraceHeaders(h);
-          await js.publish(TASK_COMPLETED, codec.encode(event), { msgID: `${event.task_id}:${event.attempt}:done`, headers: h });
+          const payload: TaskCompletionsEvent = { events: [{ ...event, traceparent: currentTraceCarrier().traceparent }] };
+          await js.publish(TASK_COMPLETIONS, codec.encode(payload), { msgID: `${event.task_id}:${event.attempt}:done`, headers: h });
         };
         return new AssignmentService(
           bots,

@@ -14,7 +14,7 @@ import {
   EVENTS_STREAM,
   EVENTS_SUBJECTS,
   MEMORY_RESULTS_CONSUMER,
-  TASK_COMPLETED,
+  TASK_COMPLETIONS,
   WORK_STREAM,
   WORK_SUBJECTS,
 } from '@apiary/contracts';
@@ -105,7 +105,7 @@ export async function ensureJetStreamTopology(jsm: JetStreamManager, options: Je
   });
   await ensureConsumer(jsm, EVENTS_STREAM, {
     durable_name: MEMORY_RESULTS_CONSUMER,
-    filter_subject: TASK_COMPLETED,
+    filter_subject: TASK_COMPLETIONS,
     deliver_policy: DeliverPolicy.All,
     ack_policy: AckPolicy.Explicit,
     ack_wait: nanos(30_000),

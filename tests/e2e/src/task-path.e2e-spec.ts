@@ -2,7 +2,7 @@ import { readFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, headers, JSONCodec } from 'nats';
-import { TASK_COMPLETED, TaskCompletedEvent } from '@apiary/contracts';
+import { TASK_COMPLETIONS, TaskCompletedEvent } from '@apiary/contracts';
 import { createTestDatabase, RunningSuite, startNatsServer, startSuite, TestDatabase, TestNats, waitFor } from '@apiary/testing';
 import { waitForTasks } from './helpers';
 
@@ -149,14 +149,14 @@ describe('task path through the gateway', () => {
     const done = (await waitForTasks(suite, [id])).get(id);
     const nc = await connect({ servers: nats.url });
     const js = nc.jetstream();
-    const codec = JSONCodec<TaskCompletedEvent>();
+    const codec = JSONCodec<{ events: TaskCompletedEvent[] }>();
     const base: TaskCompletedEvent = {
       task_id: id, type: 'noop', attempt: 1, success: true, result: { forged: true }, error: null, handler: 'noop',
       runner: 'intruder', started_at: new Date().toISOString(), finished_at: new Date().toISOString(), latency_ms: 1,
     };
     // A redelivery of attempt 1 (new msg id, so JetStream dedup does not hide it) and a result of an attempt never dispatched.
-    await js.publish(TASK_COMPLETED, codec.encode(base), { msgID: `${id}:1:dup`, headers: headers() });
-    await js.publish(TASK_COMPLETED, codec.encode({ ...base, attempt: 2, success: false, error: { code: 'X', message: 'late', retryable: false } }), { msgID: `${id}:2:late` });
+    await js.publish(TASK_COMPLETIONS, codec.encode({ events: [base] }), { msgID: `${id}:1:dup`, headers: headers() });
+    await js.publish(TASK_COMPLETIONS, codec.encode({ events: [{ ...base, attempt: 2, success: false, error: { code: 'X', message: 'late', retryable: false } }] }), { msgID: `${id}:2:late` });
     await nc.close();
     await new Promise((r) => setTimeout(r, 1500));
     const after = await suite.http(`/tasks/${id}`);

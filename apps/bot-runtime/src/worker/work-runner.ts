@@ -1,7 +1,6 @@
 import { Consumer, headers, JetStreamClient, JetStreamManager, JsMsg, JSONCodec, nanos } from 'nats';
 import type { Logger } from 'pino';
 import {
-  TASK_COMPLETED,
   TASK_HEARTBEAT,
   TASK_STARTED,
   TaskCompletedEvent,
@@ -14,9 +13,10 @@ import {
   workSubject,
 } from '@apiary/contracts';
 import { ensureConsumer } from '@apiary/service-kit';
-import { extractTraceContext, injectTraceHeaders, SpanKind, withSpan } from '@apiary/telemetry';
+import { currentTraceCarrier, extractTraceContext, injectTraceHeaders, SpanKind, withSpan } from '@apiary/telemetry';
 import { HandlerError, TaskHandler } from '../handlers/task-handler';
 import { Slots } from './slots';
+import { CompletionBatcher } from './completion-batcher';
 
 /** Tunables of {@link WorkRunner}. */
 export interface WorkRunnerConfig {
@@ -52,6 +52,7 @@ export class WorkRunner {
   private running = false;
   private loops: Promise<void>[] = [];
   private readonly inFlight = new Map<string, AbortController>();
+  private readonly completions: CompletionBatcher;
 
   /**
    * @param js JetStream client
@@ -70,6 +71,7 @@ export class WorkRunner {
     private readonly logger: Logger,
   ) {
     this.slots = new Slots(config.concurrency);
+    this.completions = new CompletionBatcher(js, runner);
   }
 
   /** Tasks running now. */
@@ -194,9 +196,10 @@ export class WorkRunner {
       started_at: startedAt.toISOString(),
       finished_at: finishedAt.toISOString(),
       latency_ms: Math.round((performance.now() - t0) * 1000) / 1000,
+      traceparent: currentTraceCarrier().traceparent,
     };
     try {
-      await this.publishEvent(TASK_COMPLETED, completed, `${work.task_id}:${work.attempt}:done`);
+      await this.completions.add(completed);
       m.ack();
     } catch (err) {
       this.logger.warn({ err, task_id: work.task_id }, 'completion not published; message will be redelivered');

@@ -1,9 +1,9 @@
 import { JsMsg, JSONCodec } from 'nats';
-import { TaskCompletedEvent } from '@apiary/contracts';
+import { TaskCompletedEvent, TaskCompletionsEvent } from '@apiary/contracts';
 import type { TaskResultRepository, TaskResultRow } from '@apiary/persistence';
-import { extractTraceContext, SpanKind, withSpan } from '@apiary/telemetry';
+import { contextFromCarrier, SpanKind, withSpan } from '@apiary/telemetry';
 
-const codec = JSONCodec<TaskCompletedEvent>();
+const codec = JSONCodec<TaskCompletionsEvent>();
 
 /**
  * Maps a completion event to the stored row.
@@ -43,21 +43,24 @@ export class ResultRecorder {
   async record(messages: JsMsg[]): Promise<number> {
     const rows: TaskResultRow[] = [];
     for (const m of messages) {
-      let event: TaskCompletedEvent;
+      let events: TaskCompletedEvent[];
       try {
-        event = codec.decode(m.data);
+        events = codec.decode(m.data).events;
       } catch {
         continue;
       }
-      const row = toResultRow(event);
-      if (!row) continue;
-      rows.push(row);
-      // A span per result, in the trace of the task it belongs to.
-      void withSpan('memory.record', () => undefined, {
-        kind: SpanKind.CONSUMER,
-        parent: extractTraceContext(m.headers),
-        attributes: { 'apiary.task_id': row.task_id, 'apiary.attempt': row.attempt },
-      });
+      if (!Array.isArray(events)) continue;
+      for (const event of events) {
+        const row = toResultRow(event);
+        if (!row) continue;
+        rows.push(row);
+        // A span per result, in the trace of the task it belongs to.
+        void withSpan('memory.record', () => undefined, {
+          kind: SpanKind.CONSUMER,
+          parent: contextFromCarrier(event.traceparent ? { traceparent: event.traceparent } : null),
+          attributes: { 'apiary.task_id': row.task_id, 'apiary.attempt': row.attempt },
+        });
+      }
     }
     return this.repo.insertMany(rows);
   }

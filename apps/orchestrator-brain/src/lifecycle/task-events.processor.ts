@@ -1,13 +1,13 @@
 import { JsMsg, JSONCodec } from 'nats';
 import {
-  TASK_COMPLETED,
+  TASK_COMPLETIONS,
   TASK_HEARTBEAT,
   TASK_STARTED,
-  TaskCompletedEvent,
+  TaskCompletionsEvent,
   TaskStartedEvent,
 } from '@apiary/contracts';
 import type { TaskRepository, TaskUpdate, TransitionRow } from '@apiary/persistence';
-import { extractTraceContext, SpanKind, withSpan } from '@apiary/telemetry';
+import { contextFromCarrier, SpanKind, withSpan } from '@apiary/telemetry';
 import { LifecycleEvent, TaskLifecycle } from './task-lifecycle';
 
 const codec = JSONCodec<unknown>();
@@ -21,29 +21,34 @@ export interface TaskEventEnvelope {
 }
 
 /**
- * Decodes a JetStream message of `APIARY_TASK_EVENTS` into a lifecycle event.
- * @returns undefined for an unknown subject or malformed payload (it is acked and dropped)
+ * Decodes a JetStream message of `APIARY_TASK_EVENTS` into lifecycle events (a
+ * completions message holds many).
+ * @returns no events for an unknown subject or malformed payload (it is acked and dropped)
  */
-export function decodeTaskEvent(msg: Pick<JsMsg, 'subject' | 'data'>): TaskEventEnvelope | undefined {
+export function decodeTaskEvents(msg: Pick<JsMsg, 'subject' | 'data'>): TaskEventEnvelope[] {
   let payload: unknown;
   try {
     payload = codec.decode(msg.data);
   } catch {
-    return undefined;
+    return [];
   }
-  if (!payload || typeof payload !== 'object' || typeof (payload as { task_id?: unknown }).task_id !== 'string') {
-    return undefined;
+  if (!payload || typeof payload !== 'object') return [];
+  if (msg.subject === TASK_COMPLETIONS) {
+    const events = (payload as TaskCompletionsEvent).events;
+    if (!Array.isArray(events)) return [];
+    return events
+      .filter((e) => e && typeof e.task_id === 'string' && Number.isInteger(e.attempt))
+      .map((e) => ({ taskId: e.task_id, event: { kind: 'completed', event: e } }));
   }
-  const taskId = (payload as { task_id: string }).task_id;
+  const taskId = (payload as { task_id?: unknown }).task_id;
+  if (typeof taskId !== 'string') return [];
   switch (msg.subject) {
     case TASK_STARTED:
-      return { taskId, event: { kind: 'started', event: payload as TaskStartedEvent } };
+      return [{ taskId, event: { kind: 'started', event: payload as TaskStartedEvent } }];
     case TASK_HEARTBEAT:
-      return { taskId, event: { kind: 'heartbeat', event: payload as TaskStartedEvent } };
-    case TASK_COMPLETED:
-      return { taskId, event: { kind: 'completed', event: payload as TaskCompletedEvent } };
+      return [{ taskId, event: { kind: 'heartbeat', event: payload as TaskStartedEvent } }];
     default:
-      return undefined;
+      return [];
   }
 }
 
@@ -71,15 +76,16 @@ export class TaskEventsProcessor {
    */
   async process(messages: JsMsg[]): Promise<number> {
     const byTask = new Map<string, LifecycleEvent[]>();
+    let traceparent: string | undefined;
     for (const m of messages) {
-      const decoded = decodeTaskEvent(m);
-      if (!decoded) continue;
-      const list = byTask.get(decoded.taskId) ?? [];
-      list.push(decoded.event);
-      byTask.set(decoded.taskId, list);
+      for (const decoded of decodeTaskEvents(m)) {
+        const list = byTask.get(decoded.taskId) ?? [];
+        list.push(decoded.event);
+        byTask.set(decoded.taskId, list);
+        if (decoded.event.kind === 'completed') traceparent ??= decoded.event.event.traceparent;
+      }
     }
     if (byTask.size === 0) return 0;
-    const completions = messages.filter((m) => m.subject === TASK_COMPLETED);
     const apply = () =>
       this.repo.transaction(async (tx) => {
         const tasks = await tx.lockByIds([...byTask.keys()]);
@@ -100,11 +106,10 @@ export class TaskEventsProcessor {
         await tx.bumpCounter('tasks.executed', executed);
         return applied.length;
       });
-    // One span per batch, linked into the trace of the first completion in it.
-    const first = completions[0];
+    // One span per batch, in the trace of the first completion in it.
     return withSpan('apply task events', apply, {
       kind: SpanKind.CONSUMER,
-      parent: first ? extractTraceContext(first.headers) : undefined,
+      parent: traceparent ? contextFromCarrier({ traceparent }) : undefined,
       attributes: { 'apiary.events': messages.length },
     });
   }

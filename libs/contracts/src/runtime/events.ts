@@ -8,12 +8,16 @@ export const EVENTS_SUBJECTS = 'apiary.events.task.>';
 export const TASK_STARTED = 'apiary.events.task.started';
 /** A runtime is still running an attempt (extends the lease). Payload {@link TaskStartedEvent}. */
 export const TASK_HEARTBEAT = 'apiary.events.task.heartbeat';
-/** An attempt finished. Payload {@link TaskCompletedEvent}. */
-export const TASK_COMPLETED = 'apiary.events.task.completed';
+/**
+ * Attempts finished, batched by the publisher (one JetStream message per batch of
+ * up to ~100 completions: fewer messages, acks and decodes per task). Payload
+ * {@link TaskCompletionsEvent}.
+ */
+export const TASK_COMPLETIONS = 'apiary.events.task.completions';
 /** Durable consumer through which the brain applies events to task records. */
 export const BRAIN_EVENTS_CONSUMER = 'brain-task-events';
-/** Durable consumer through which memory records results. */
-export const MEMORY_RESULTS_CONSUMER = 'memory-results';
+/** Durable consumer through which memory records results (filter {@link TASK_COMPLETIONS}). */
+export const MEMORY_RESULTS_CONSUMER = 'memory-completions';
 
 /** Payload of {@link TASK_STARTED} and {@link TASK_HEARTBEAT}. */
 export interface TaskStartedEvent {
@@ -25,7 +29,7 @@ export interface TaskStartedEvent {
   at: string;
 }
 
-/** Payload of {@link TASK_COMPLETED} (`Nats-Msg-Id: <task_id>:<attempt>:done`). */
+/** One finished attempt, an element of {@link TaskCompletionsEvent}. */
 export interface TaskCompletedEvent {
   task_id: string;
   type: string;
@@ -40,4 +44,11 @@ export interface TaskCompletedEvent {
   finished_at: string;
   /** Handler wall time in ms. */
   latency_ms: number;
+  /** W3C trace context of the attempt (a batch message has one header, events many traces). */
+  traceparent?: string;
+}
+
+/** Payload of {@link TASK_COMPLETIONS}. */
+export interface TaskCompletionsEvent {
+  events: TaskCompletedEvent[];
 }
