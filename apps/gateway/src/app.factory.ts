@@ -10,6 +10,7 @@ import { ApiKeyRegistry } from './auth/api-keys';
 import type { GatewayEnv } from './config/gateway.env';
 import { bodyParserErrorTranslator, HttpErrorFilter } from './errors/http-exception.filter';
 import { GatewayModule } from './gateway.module';
+import { setupOpenApi } from './openapi/openapi';
 import { httpTracingMiddleware, HttpTracingInterceptor } from './tracing/http-tracing';
 import { HttpValidationPipe } from './validation/http-validation.pipe';
 
@@ -25,7 +26,8 @@ export interface GatewayAppOptions {
 /**
  * Builds the gateway: an Express Nest app (JSON body parser limited to
  * `APIARY_BODY_LIMIT_BYTES`, API key guard, validation pipe, error filter,
- * tracing) that is also a NATS microservice answering `apiary.gateway.health`
+ * tracing, OpenAPI document at `/openapi.json` and Swagger UI at `/docs`) that is
+ * also a NATS microservice answering `apiary.gateway.health`
  * in queue group `gateway`. The microservice is started; the HTTP server is not:
  * call `app.listen(port, host)`. Used by `main.ts` and the integration spec.
  * @param env validated gateway environment
@@ -55,6 +57,9 @@ export async function createGatewayApp(env: GatewayEnv, options: GatewayAppOptio
   app.useGlobalPipes(new HttpValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter(logger));
   app.useGlobalInterceptors(new HttpTracingInterceptor());
+  // GET /openapi.json and GET /docs (Swagger UI): public Express routes, registered
+  // before init() appends the 404 handler.
+  setupOpenApi(app);
 
   // Deferred so that the NATS handlers are registered when the microservice starts,
   // after its own globals (validation, error filter, tracing) below; otherwise Nest

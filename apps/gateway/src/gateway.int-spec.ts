@@ -11,7 +11,9 @@ import {
   BRAIN_GET_TASK,
   BRAIN_SUBMIT,
   BRAIN_SUBMIT_BATCH,
+  ERROR_CODES,
   HealthReply,
+  PRIORITY_LEVELS,
   healthSubject,
   SubmitBatchRequest,
   SubmitTaskRequest,
@@ -431,5 +433,219 @@ describe('health', () => {
     } finally {
       await nc.close();
     }
+  });
+});
+
+describe('OpenAPI document and Swagger UI', () => {
+  /** Operation of the document (only the fields checked here). */
+  interface Operation {
+    security?: unknown[];
+    parameters?: Array<{ name: string; in: string; required?: boolean }>;
+    requestBody?: { required?: boolean; content: Record<string, { schema: Schema }> };
+    responses: Record<string, { description: string; content?: Record<string, { schema: Schema }> }>;
+    tags?: string[];
+  }
+  interface Schema {
+    $ref?: string;
+    type?: string;
+    required?: string[];
+    properties?: Record<string, Schema & { enum?: unknown[] }>;
+    items?: Schema;
+    allOf?: Schema[];
+  }
+  interface Document {
+    openapi: string;
+    info: { version: string };
+    security?: Array<Record<string, unknown>>;
+    paths: Record<string, Record<string, Operation>>;
+    components: { schemas: Record<string, Schema>; securitySchemes: Record<string, Record<string, unknown>> };
+  }
+
+  let doc: Document;
+  beforeAll(async () => {
+    const reply = await call('GET', '/openapi.json', { key: null });
+    expect(reply.status).toBe(200);
+    doc = reply.body as Document;
+  });
+
+  function schemaOf(schema: Schema): Schema {
+    const ref = schema.$ref ?? (schema.allOf?.length === 1 ? schema.allOf[0].$ref : undefined);
+    if (!ref) return schema;
+    const resolved = doc.components.schemas[ref.replace('#/components/schemas/', '')];
+    if (!resolved) throw new Error(`unresolved ${ref}`);
+    return resolved;
+  }
+  function operations(): Array<{ method: string; path: string; op: Operation }> {
+    return Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method, path, op })));
+  }
+
+  it('serves an OpenAPI 3 document at /openapi.json without an API key', async () => {
+    const reply = await call('GET', '/openapi.json', { key: null });
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(doc.openapi).toMatch(/^3\./);
+    const pkg = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as { version: string };
+    expect(doc.info.version).toBe(pkg.version);
+  });
+
+  it('documents the API routes', () => {
+    for (const path of [
+      '/tasks',
+      '/tasks/batch',
+      '/tasks/{task_id}',
+      '/task/{task_id}',
+      '/orchestrate',
+      '/bots',
+      '/bots/{bot_id}',
+      '/bots/stats',
+      '/bots/{bot_id}/tasks',
+      '/bots/{bot_id}/tasks/next',
+      '/bots/{bot_id}/tasks/{task_id}/complete',
+      '/swarms',
+      '/swarms/{swarm_id}',
+      '/swarms/{swarm_id}/bots',
+      '/swarms/{swarm_id}/tasks',
+      '/swarms/{swarm_id}/batches/{batch_id}',
+      '/health',
+      '/livez',
+    ]) {
+      expect(doc.paths).toHaveProperty([path]);
+    }
+  });
+
+  it('documents every HTTP route the app serves, and nothing else', () => {
+    // Express 5 router: one layer with a `route` per registered method and path.
+    interface RouterLayer {
+      route?: { path: string; methods: Record<string, boolean> };
+    }
+    const { router } = app.getHttpAdapter().getInstance() as { router: { stack: RouterLayer[] } };
+    const served = new Set<string>();
+    for (const layer of router.stack) {
+      const route = layer.route;
+      if (!route || route.path === '/openapi.json' || route.path.startsWith('/docs')) continue;
+      for (const method of Object.keys(route.methods)) served.add(`${method} ${route.path.replace(/:(\w+)/g, '{$1}')}`);
+    }
+    expect(served.size).toBeGreaterThan(20);
+    const documented = new Set(operations().map(({ method, path }) => `${method} ${path}`));
+    expect([...documented].sort()).toEqual([...served].sort());
+  });
+
+  it('gives every operation a tag, a success response and the error body', () => {
+    const tags = new Set(['tasks', 'bots', 'swarms', 'health']);
+    for (const { method, path, op } of operations()) {
+      const where = `${method} ${path}`;
+      expect({ where, tags: op.tags?.filter((t) => tags.has(t)).length }).toEqual({ where, tags: 1 });
+      const success = Object.keys(op.responses).filter((status) => /^2\d\d$/.test(status));
+      expect({ where, success: success.length > 0 }).toEqual({ where, success: true });
+      for (const status of success.filter((s) => s !== '204')) {
+        const schema = Boolean(op.responses[status].content?.['application/json']?.schema);
+        expect({ where, status, schema }).toEqual({ where, status, schema: true });
+      }
+      for (const [status, response] of Object.entries(op.responses).filter(([s]) => /^[45]\d\d$/.test(s))) {
+        if (path === '/health' && status === '503') continue; // the health body, not an error
+        expect({ where, status, schema: response.content?.['application/json']?.schema }).toEqual({
+          where,
+          status,
+          schema: { $ref: '#/components/schemas/ErrorBody' },
+        });
+      }
+    }
+  });
+
+  it('describes the error body { error: { code, message, details } }', async () => {
+    const body = schemaOf(doc.components.schemas['ErrorBody']);
+    expect(body.required).toEqual(['error']);
+    const error = schemaOf(body.properties!['error']);
+    expect(Object.keys(error.properties!).sort()).toEqual(['code', 'details', 'message']);
+    expect(error.required!.sort()).toEqual(['code', 'message']);
+    expect(error.properties!['code'].enum).toEqual([...ERROR_CODES]);
+    // The filter's real error body has the documented members.
+    const reply = await call('GET', '/tasks/not-a-uuid');
+    expect(reply.status).toBe(400);
+    expect(Object.keys(reply.body)).toEqual(['error']);
+    expect(Object.keys(reply.body.error).every((key) => key in error.properties!)).toBe(true);
+    expect(doc.paths['/tasks/{task_id}'].get.responses['404'].description).toMatch(/TASK_NOT_FOUND/);
+    expect(doc.paths['/tasks'].post.responses['401'].description).toMatch(/UNAUTHORIZED/);
+  });
+
+  it('describes the POST /tasks body: type required, priority an enum', () => {
+    const body = doc.paths['/tasks'].post.requestBody!;
+    expect(body.required).toBe(true);
+    const schema = schemaOf(body.content['application/json'].schema);
+    expect(schema.required).toEqual(['type']);
+    expect(Object.keys(schema.properties!).sort()).toEqual(['data', 'idempotency_key', 'priority', 'type']);
+    expect(schema.properties!['priority'].enum).toEqual(['low', 'normal', 'high', 'critical']);
+    expect(schema.properties!['priority'].enum).toEqual([...PRIORITY_LEVELS]);
+    const batch = schemaOf(doc.paths['/tasks/batch'].post.requestBody!.content['application/json'].schema);
+    expect(batch.properties!['tasks']).toMatchObject({ type: 'array', minItems: 1, maxItems: 10_000 });
+    expect(schemaOf(batch.properties!['tasks'].items!)).toBe(schema);
+  });
+
+  it('describes path and query parameters', () => {
+    expect(doc.paths['/tasks/{task_id}'].get.parameters).toEqual([
+      expect.objectContaining({ name: 'task_id', in: 'path', required: true, schema: expect.objectContaining({ format: 'uuid' }) }),
+    ]);
+    expect(doc.paths['/swarms/{swarm_id}/batches/{batch_id}'].get.parameters!.map((p) => `${p.in}:${p.name}`).sort()).toEqual([
+      'path:batch_id',
+      'path:swarm_id',
+    ]);
+    expect(doc.paths['/bots'].get.parameters!.map((p) => `${p.in}:${p.name}:${p.required}`).sort()).toEqual([
+      'query:capability:false',
+      'query:cursor:false',
+      'query:limit:false',
+      'query:status:false',
+      'query:swarm:false',
+      'query:tier:false',
+    ]);
+  });
+
+  it('describes the replies with the fields the API sends', async () => {
+    const taskView = schemaOf(doc.paths['/tasks/{task_id}'].get.responses['200'].content!['application/json'].schema);
+    const reply = await call('GET', `/tasks/${KNOWN_TASK_ID}`);
+    expect(reply.status).toBe(200);
+    expect(Object.keys(taskView.properties!).sort()).toEqual(Object.keys(reply.body).sort());
+    expect(taskView.required!.sort()).toEqual(Object.keys(reply.body).sort());
+    const created = doc.paths['/tasks'].post.responses;
+    expect(schemaOf(created['201'].content!['application/json'].schema)).toBe(taskView);
+    expect(schemaOf(created['200'].content!['application/json'].schema)).toBe(taskView);
+    const stats = schemaOf(doc.paths['/bots/stats'].get.responses['200'].content!['application/json'].schema);
+    expect(stats.required).toEqual(expect.arrayContaining(['total_created', 'active_bots', 'tier_distribution', 'utilization_percent']));
+    expect(doc.paths['/bots/{bot_id}/tasks/next'].post.responses).toHaveProperty(['204']);
+  });
+
+  it('declares Bearer and X-API-Key, either one required, except on /health and /livez', () => {
+    expect(doc.components.securitySchemes).toEqual({
+      bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+      'api-key': expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-API-Key' }),
+    });
+    expect(doc.security).toEqual([{ bearer: [] }, { 'api-key': [] }]);
+    const open = operations()
+      .filter(({ op }) => Array.isArray(op.security) && op.security.length === 0)
+      .map(({ method, path }) => `${method} ${path}`);
+    expect(open.sort()).toEqual(['get /health', 'get /livez']);
+  });
+
+  it('matches the guard: an operation without a key answers 401 exactly when the document requires one', async () => {
+    for (const { method, path, op } of operations()) {
+      const url = path.replace(/\{\w+\}/g, () => randomUUID());
+      const reply = await call(method.toUpperCase(), url, { key: null, body: method === 'get' || method === 'delete' ? undefined : {} });
+      const documentedOpen = Array.isArray(op.security) && op.security.length === 0;
+      const route = `${method} ${path}`;
+      expect({ route, unauthorized: reply.status === 401 }).toEqual({ route, unauthorized: !documentedOpen });
+    }
+    expect(brain.received).toEqual([]);
+  });
+
+  it('serves Swagger UI at /docs without an API key', async () => {
+    const page = await call('GET', '/docs', { key: null });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.body).toMatch(/swagger-ui/);
+    const init = await call('GET', '/docs/swagger-ui-init.js', { key: null });
+    expect(init.status).toBe(200);
+    expect(init.body).toContain('"/tasks/batch"');
+    const bundle = await fetch(`${baseUrl}/docs/swagger-ui-bundle.js`);
+    expect(bundle.status).toBe(200);
+    await bundle.arrayBuffer();
   });
 });

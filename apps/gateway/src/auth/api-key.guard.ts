@@ -1,14 +1,19 @@
-import { CanActivate, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, CanActivate, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiaryError } from '@apiary/contracts';
 import type { GatewayRequest, GatewayResponse } from '../http/http-types';
+import { ApiNoAuth } from '../openapi/api-docs.decorators';
 import { apiKeyFromHeaders, ApiKeyRegistry } from './api-keys';
 
 /** Metadata key set by {@link Public}. */
 export const IS_PUBLIC_ROUTE = 'apiary:public-route';
 
-/** Marks a route (or controller) as reachable without an API key (`/health`, `/livez`). */
-export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC_ROUTE, true);
+/**
+ * Marks a route (or controller) as reachable without an API key (`/health`,
+ * `/livez`), in the guard and in the OpenAPI document (`security: []`).
+ * (`/openapi.json` and `/docs` are Express routes outside Nest's router: no guard.)
+ */
+export const Public = (): MethodDecorator & ClassDecorator => applyDecorators(SetMetadata(IS_PUBLIC_ROUTE, true), ApiNoAuth());
 
 /**
  * Global guard of the HTTP API: every route not marked {@link Public} needs

@@ -1,6 +1,8 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDefined, IsInt, IsOptional, IsUUID, Max, Min, ValidateNested } from 'class-validator';
 import { ExternalTaskError, MAX_SWARM_SIZE } from '@apiary/contracts';
+import { ANY_JSON_VALUE } from '../openapi/responses.dto';
 
 /** Path of `/bots/{bot_id}/tasks/{task_id}/...`. */
 export class BotTaskParams {
@@ -14,6 +16,7 @@ export class BotTaskParams {
 /** `POST /bots/{bot_id}/tasks/{task_id}/complete` body: `result` on success, or `error`. */
 export class CompleteBody {
   /** Any JSON result. */
+  @ApiPropertyOptional({ ...ANY_JSON_VALUE, description: 'The result (any JSON) when the bot succeeded.' })
   @IsOptional()
   result?: unknown;
 

@@ -1,9 +1,11 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { NatsConnection } from 'nats';
 import { HealthReply } from '@apiary/contracts';
 import { NATS_CONNECTION, NatsRpcClient, RPC_CLIENT } from '@apiary/service-kit';
 import { Public } from '../auth/api-key.guard';
 import type { GatewayResponse } from '../http/http-types';
+import { GatewayHealthDto, LivenessDto } from '../openapi/responses.dto';
 import { checkHealth, GatewayHealth, HealthProbes } from './health.service';
 
 function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
@@ -26,6 +28,7 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
 /** Public probes of the HTTP API (no API key needed). */
 @Controller()
 @Public()
+@ApiTags('health')
 export class HealthController {
   private readonly probes: HealthProbes;
 
@@ -48,6 +51,9 @@ export class HealthController {
    * @returns 200 when everything is healthy/connected, else 503, with {@link GatewayHealth}
    */
   @Get('health')
+  @ApiOperation({ summary: 'Health of the whole suite: NATS, the database and the six services' })
+  @ApiOkResponse({ type: GatewayHealthDto, description: 'Everything healthy and connected.' })
+  @ApiServiceUnavailableResponse({ type: GatewayHealthDto, description: 'Something is down (same body).' })
   async health(@Res({ passthrough: true }) response: GatewayResponse): Promise<GatewayHealth> {
     const health = await checkHealth(this.probes);
     response.status(health.status === 'healthy' ? 200 : 503);
@@ -56,6 +62,8 @@ export class HealthController {
 
   /** `GET /livez`: 200 `{ status: "alive" }` while the process serves HTTP. */
   @Get('livez')
+  @ApiOperation({ summary: 'Liveness of the gateway process' })
+  @ApiOkResponse({ type: LivenessDto })
   livez(): { status: 'alive' } {
     return { status: 'alive' };
   }

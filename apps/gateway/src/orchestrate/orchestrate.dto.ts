@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -34,6 +35,9 @@ export class OrchestrateTaskItem {
  * `{ tasks: [{ type, params? }], priority? }`, 1..10,000 tasks, one priority for all.
  */
 export class OrchestrateBody {
+  /** The steps, in the order their task ids are returned. */
+  // The plugin copies literal limits only: the constant's value is given here.
+  @ApiProperty({ maxItems: MAX_BATCH_TASKS })
   @IsDefined()
   @IsArray()
   @ArrayMinSize(1)

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, ValidateNested } from 'class-validator';
 import { MAX_BATCH_TASKS, TaskInput } from '@apiary/contracts';
@@ -11,6 +12,8 @@ import { MAX_BATCH_TASKS, TaskInput } from '@apiary/contracts';
  */
 export class SubmitBatchBody {
   /** The tasks, in the order their ids are returned. */
+  // The plugin copies literal limits only: the constant's value is given here.
+  @ApiProperty({ maxItems: MAX_BATCH_TASKS })
   @IsDefined()
   @IsArray()
   @ArrayMinSize(1)

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   BRAIN_GET_TASK,
   BRAIN_SUBMIT,
@@ -15,6 +16,8 @@ import { NatsRpcClient, RPC_CLIENT, SERVICE_ENV } from '@apiary/service-kit';
 import { FairnessKey } from '../auth/api-key.guard';
 import type { GatewayEnv } from '../config/gateway.env';
 import type { GatewayResponse } from '../http/http-types';
+import { API_KEY_ROUTE_ERRORS, ApiErrors, JSON_BODY_ERRORS } from '../openapi/api-docs.decorators';
+import { SubmitBatchReplyDto, TaskViewDto } from '../openapi/responses.dto';
 import { SubmitBatchBody } from './tasks.dto';
 
 /**
@@ -24,6 +27,8 @@ import { SubmitBatchBody } from './tasks.dto';
  * `SERVICE_UNAVAILABLE` 503 when the brain is down, `UPSTREAM_TIMEOUT` 504.
  */
 @Controller()
+@ApiTags('tasks')
+@ApiErrors(...API_KEY_ROUTE_ERRORS)
 export class TasksController {
   constructor(
     @Inject(RPC_CLIENT) private readonly rpc: NatsRpcClient,
@@ -39,6 +44,10 @@ export class TasksController {
    *   `IDEMPOTENCY_CONFLICT` (409) from the brain
    */
   @Post('tasks')
+  @ApiOperation({ summary: 'Submit a task' })
+  @ApiCreatedResponse({ type: TaskViewDto, description: 'The new task.' })
+  @ApiOkResponse({ type: TaskViewDto, description: 'The existing task: this `idempotency_key` was used within 24 h with the same input.' })
+  @ApiErrors(...JSON_BODY_ERRORS, 'UNKNOWN_TASK_TYPE', 'INVALID_TASK_DATA', 'IDEMPOTENCY_CONFLICT')
   async submit(
     @Body() task: TaskInput,
     @FairnessKey() fairnessKey: string,
@@ -57,6 +66,9 @@ export class TasksController {
    */
   @Post('tasks/batch')
   @HttpCode(201)
+  @ApiOperation({ summary: 'Submit 1..10,000 tasks at once, all or nothing' })
+  @ApiCreatedResponse({ type: SubmitBatchReplyDto, description: 'The batch and its task ids, in submit order.' })
+  @ApiErrors(...JSON_BODY_ERRORS, 'BATCH_TOO_LARGE', 'UNKNOWN_TASK_TYPE', 'INVALID_TASK_DATA', 'IDEMPOTENCY_CONFLICT')
   submitBatch(@Body() body: SubmitBatchBody, @FairnessKey() fairnessKey: string): Promise<SubmitBatchReply> {
     const request: SubmitBatchRequest = { tasks: body.tasks, fairness_key: fairnessKey };
     return this.rpc.request<SubmitBatchReply>(BRAIN_SUBMIT_BATCH, request, { timeoutMs: this.env.APIARY_BATCH_RPC_TIMEOUT_MS });
@@ -69,6 +81,9 @@ export class TasksController {
    *   UUID; `TASK_NOT_FOUND` (404) from the brain for an unknown id
    */
   @Get(['tasks/:task_id', 'task/:task_id'])
+  @ApiOperation({ summary: 'Get a task', description: '`GET /task/{task_id}` is the same route (seed 001 name).' })
+  @ApiOkResponse({ type: TaskViewDto })
+  @ApiErrors('VALIDATION_FAILED', 'TASK_NOT_FOUND')
   get(@Param() params: GetTaskRequest): Promise<TaskView> {
     return this.rpc.request<TaskView>(BRAIN_GET_TASK, { task_id: params.task_id } satisfies GetTaskRequest);
   }
