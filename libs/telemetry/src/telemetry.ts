@@ -10,7 +10,8 @@ import { ExportResult, ExportResultCode, hrTimeToMilliseconds } from '@opentelem
  * first statement of `main.ts`, before Nest loads.
  *
  * Exporters, chosen by `OTEL_TRACES_EXPORTER`:
- * - `none` (default): spans are created and propagated, nothing is exported;
+ * - `none` (default): nothing is recorded or exported (sampler AlwaysOff); trace
+ *   context from callers still propagates;
  * - `otlp`: OTLP/HTTP to `OTEL_EXPORTER_OTLP_ENDPOINT` (batched);
  * - `console`: one line per span on stdout;
  * - `jsonl`: one JSON line per finished span appended to `APIARY_TRACE_FILE`
@@ -102,9 +103,13 @@ export function startTelemetry(service: string): void {
   process.env.OTEL_METRICS_EXPORTER ??= 'none';
   process.env.OTEL_LOGS_EXPORTER ??= 'none';
   const processors = spanProcessorsFor(service);
+  const exporting = (process.env.OTEL_TRACES_EXPORTER ?? 'none').trim().toLowerCase() !== 'none';
   sdk = new NodeSDK({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: process.env.OTEL_SERVICE_NAME ?? service }),
     ...(processors.length > 0 ? { spanProcessors: processors } : {}),
+    // Exporting nothing: record nothing (spans are non-recording, context still
+    // propagates). OTEL_TRACES_SAMPLER, when set, wins.
+    ...(!exporting && !process.env.OTEL_TRACES_SAMPLER ? { sampler: new tracing.AlwaysOffSampler() } : {}),
     instrumentations: [],
   });
   sdk.start();
