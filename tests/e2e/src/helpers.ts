@@ -1,4 +1,4 @@
-import { FINISHED, RunningSuite, waitFor } from '@apiary/testing';
+import { createTestDatabase, FINISHED, RunningSuite, startNatsServer, startSuite, TestDatabase, TestNats, waitFor } from '@apiary/testing';
 
 /** Polls `GET /tasks/{id}` until every task is finished. @returns the final views by id */
 export async function waitForTasks(suite: RunningSuite, ids: string[], timeoutMs = 60_000): Promise<Map<string, any>> {
@@ -21,4 +21,32 @@ export async function waitForTasks(suite: RunningSuite, ids: string[], timeoutMs
     100,
   );
   return done;
+}
+
+/** What {@link useSuite} gives a spec: the running services, their NATS and database. */
+export interface SuiteHandle {
+  suite: RunningSuite;
+  db: TestDatabase;
+  nats: TestNats;
+}
+
+/**
+ * Registers beforeAll/afterAll that start a private nats-server, a fresh database
+ * (migrated by the brain at start-up) and all seven services, and tear them down.
+ * @param env extra environment for every service
+ * @returns a handle whose fields are set once beforeAll has run
+ */
+export function useSuite(env: Record<string, string> = {}): SuiteHandle {
+  const handle = {} as SuiteHandle;
+  beforeAll(async () => {
+    handle.nats = await startNatsServer();
+    handle.db = await createTestDatabase();
+    handle.suite = await startSuite({ natsUrl: handle.nats.url, databaseUrl: handle.db.url, env });
+  }, 120_000);
+  afterAll(async () => {
+    await handle.suite?.stop();
+    await handle.db?.drop();
+    await handle.nats?.stop();
+  });
+  return handle;
 }

@@ -3,47 +3,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, headers, JSONCodec } from 'nats';
 import { TASK_COMPLETIONS, TaskCompletedEvent } from '@apiary/contracts';
-import { createTestDatabase, RunningSuite, startNatsServer, startSuite, TestDatabase, TestNats, waitFor } from '@apiary/testing';
-import { waitForTasks } from './helpers';
+import { waitFor } from '@apiary/testing';
+import { useSuite, waitForTasks } from './helpers';
 
 // All seven services as real processes, a private nats-server and a private
 // PostgreSQL database; every request goes through the gateway over HTTP.
 describe('task path through the gateway', () => {
-  let nats: TestNats;
-  let db: TestDatabase;
-  let suite: RunningSuite;
   const traceFile = join(mkdtempSync(join(tmpdir(), 'apiary-trace-')), 'spans.jsonl');
+  const h = useSuite({ OTEL_TRACES_EXPORTER: 'jsonl', APIARY_TRACE_FILE: traceFile });
 
-  beforeAll(async () => {
-    nats = await startNatsServer();
-    db = await createTestDatabase(); // the brain migrates at start-up
-    suite = await startSuite({
-      natsUrl: nats.url,
-      databaseUrl: db.url,
-      env: { OTEL_TRACES_EXPORTER: 'jsonl', APIARY_TRACE_FILE: traceFile },
-    });
-  }, 120_000);
 
-  afterAll(async () => {
-    await suite?.stop();
-    await db?.drop();
-    await nats?.stop();
-  });
-
-  const countTasks = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM tasks'))[0].n);
+  const countTasks = async () => Number((await h.db.query<{ n: string }>('SELECT count(*) AS n FROM tasks'))[0].n);
 
   // The services are separate processes, so an in-process InMemorySpanExporter
   // cannot see their spans; each service instead writes finished spans to one
   // JSON-lines file (libs/telemetry JsonlFileSpanExporter), read back here.
   it('carries one trace id from the gateway through brain, router and runtime to memory', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const res = await suite.http('/tasks', {
+    const res = await h.suite.http('/tasks', {
       method: 'POST',
       json: { type: 'noop', data: {} },
       headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
     });
     expect(res.status).toBe(201);
-    await waitForTasks(suite, [res.body.task_id]);
+    await waitForTasks(h.suite, [res.body.task_id]);
     const services = await waitFor('spans of all services', () => {
       if (!existsSync(traceFile)) return false;
       const spans = readFileSync(traceFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -54,7 +37,7 @@ describe('task path through the gateway', () => {
   });
 
   it('reports every service healthy on /health (no auth needed)', async () => {
-    const res = await fetch(`${suite.baseUrl}/health`);
+    const res = await fetch(`${h.suite.baseUrl}/health`);
     const body: any = await res.json();
     expect(res.status).toBe(200);
     expect(body).toMatchObject({
@@ -70,37 +53,37 @@ describe('task path through the gateway', () => {
   });
 
   it('runs a text.sentiment task to succeeded, readable at /tasks/{id} and /task/{id}', async () => {
-    const res = await suite.http('/tasks', { method: 'POST', json: { type: 'text.sentiment', data: { text: 'What a wonderful, happy day' }, priority: 'high' } });
+    const res = await h.suite.http('/tasks', { method: 'POST', json: { type: 'text.sentiment', data: { text: 'What a wonderful, happy day' }, priority: 'high' } });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ type: 'text.sentiment', status: 'queued', priority: 'high', score: 3, attempts: 0 });
-    const done = (await waitForTasks(suite, [res.body.task_id])).get(res.body.task_id);
+    const done = (await waitForTasks(h.suite, [res.body.task_id])).get(res.body.task_id);
     expect(done).toMatchObject({ status: 'succeeded', attempts: 1, error: null });
     expect(done.result.score).toBeGreaterThan(0);
     expect(Date.parse(done.finished_at)).toBeGreaterThanOrEqual(Date.parse(done.started_at));
-    const seed = await suite.http(`/task/${res.body.task_id}`);
+    const seed = await h.suite.http(`/task/${res.body.task_id}`);
     expect(seed.body).toEqual(done);
   });
 
   it('submits a batch in submit order and runs every task', async () => {
     const tasks = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? { type: 'sleep', data: { ms: 1 } } : { type: 'noop', data: { i } }));
-    const res = await suite.http('/tasks/batch', { method: 'POST', json: { tasks } });
+    const res = await h.suite.http('/tasks/batch', { method: 'POST', json: { tasks } });
     expect(res.status).toBe(201);
     expect(res.body.task_ids).toHaveLength(300);
-    const rows = await db.query<{ id: string; type: string }>('SELECT id, type FROM tasks WHERE batch_id = $1', [res.body.batch_id]);
+    const rows = await h.db.query<{ id: string; type: string }>('SELECT id, type FROM tasks WHERE batch_id = $1', [res.body.batch_id]);
     const typeById = new Map(rows.map((r) => [r.id, r.type]));
     expect(res.body.task_ids.map((id: string) => typeById.get(id))).toEqual(tasks.map((t) => t.type));
-    const done = await waitForTasks(suite, res.body.task_ids);
+    const done = await waitForTasks(h.suite, res.body.task_ids);
     expect([...done.values()].every((t) => t.status === 'succeeded')).toBe(true);
   });
 
   it('accepts the seed 001 /orchestrate shape', async () => {
-    const res = await suite.http('/orchestrate', {
+    const res = await h.suite.http('/orchestrate', {
       method: 'POST',
       json: { tasks: [{ type: 'noop', params: { prompt: 'Sunset landscape' } }, { type: 'text.sentiment', params: { text: 'bad awful' } }], priority: 'high' },
     });
     expect(res.status).toBe(201);
     expect(res.body.task_ids).toHaveLength(2);
-    const done = await waitForTasks(suite, res.body.task_ids);
+    const done = await waitForTasks(h.suite, res.body.task_ids);
     const sentiment = done.get(res.body.task_ids[1]);
     expect(sentiment).toMatchObject({ status: 'succeeded', priority: 'high' });
     expect(sentiment.result.score).toBeLessThan(0);
@@ -108,10 +91,10 @@ describe('task path through the gateway', () => {
 
   it('returns the first task for a repeated idempotency key and creates nothing', async () => {
     const body = { type: 'noop', data: {}, idempotency_key: 'order-42' };
-    const first = await suite.http('/tasks', { method: 'POST', json: body });
+    const first = await h.suite.http('/tasks', { method: 'POST', json: body });
     expect(first.status).toBe(201);
     const before = await countTasks();
-    const second = await suite.http('/tasks', { method: 'POST', json: body });
+    const second = await h.suite.http('/tasks', { method: 'POST', json: body });
     expect(second.status).toBe(200);
     expect(second.body.task_id).toBe(first.body.task_id);
     expect(await countTasks()).toBe(before);
@@ -119,18 +102,18 @@ describe('task path through the gateway', () => {
 
   describe('bad input gets a 4xx naming the problem and creates nothing', () => {
     const raw = (path: string, body: string, extra: Record<string, string> = {}) =>
-      suite.http(path, { method: 'POST', body, headers: { 'content-type': 'application/json', ...extra } });
+      h.suite.http(path, { method: 'POST', body, headers: { 'content-type': 'application/json', ...extra } });
     const cases: [string, () => Promise<{ status: number; body: any }>, number, string, string][] = [
-      ['missing type', () => suite.http('/tasks', { method: 'POST', json: { data: {} } }), 400, 'VALIDATION_FAILED', 'type'],
-      ['wrong-typed priority', () => suite.http('/tasks', { method: 'POST', json: { type: 'noop', priority: 7 } }), 400, 'VALIDATION_FAILED', 'priority'],
-      ['unknown field', () => suite.http('/tasks', { method: 'POST', json: { type: 'noop', colour: 'red' } }), 400, 'VALIDATION_FAILED', 'colour'],
+      ['missing type', () => h.suite.http('/tasks', { method: 'POST', json: { data: {} } }), 400, 'VALIDATION_FAILED', 'type'],
+      ['wrong-typed priority', () => h.suite.http('/tasks', { method: 'POST', json: { type: 'noop', priority: 7 } }), 400, 'VALIDATION_FAILED', 'priority'],
+      ['unknown field', () => h.suite.http('/tasks', { method: 'POST', json: { type: 'noop', colour: 'red' } }), 400, 'VALIDATION_FAILED', 'colour'],
       ['invalid JSON', () => raw('/tasks', '{"type": "noop",'), 400, 'INVALID_JSON', ''],
-      ['body over 1 MiB', () => suite.http('/tasks', { method: 'POST', json: { type: 'text.sentiment', data: { text: 'x'.repeat(1_100_000) } } }), 413, 'PAYLOAD_TOO_LARGE', ''],
-      ['unknown task type', () => suite.http('/tasks', { method: 'POST', json: { type: 'teleport' } }), 422, 'UNKNOWN_TASK_TYPE', 'teleport'],
-      ['bad handler data', () => suite.http('/tasks', { method: 'POST', json: { type: 'sleep', data: { ms: 'soon' } } }), 422, 'INVALID_TASK_DATA', 'data.ms'],
-      ['bad task in a batch', () => suite.http('/tasks/batch', { method: 'POST', json: { tasks: [{ type: 'noop' }, { type: 'noop' }, { type: 5 }] } }), 400, 'VALIDATION_FAILED', 'tasks.2.type'],
-      ['unknown type in a batch', () => suite.http('/tasks/batch', { method: 'POST', json: { tasks: [{ type: 'noop' }, { type: 'nope' }] } }), 422, 'UNKNOWN_TASK_TYPE', 'tasks.1.type'],
-      ['no API key', async () => { const r = await fetch(`${suite.baseUrl}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"noop"}' }); return { status: r.status, body: await r.json() }; }, 401, 'UNAUTHORIZED', ''],
+      ['body over 1 MiB', () => h.suite.http('/tasks', { method: 'POST', json: { type: 'text.sentiment', data: { text: 'x'.repeat(1_100_000) } } }), 413, 'PAYLOAD_TOO_LARGE', ''],
+      ['unknown task type', () => h.suite.http('/tasks', { method: 'POST', json: { type: 'teleport' } }), 422, 'UNKNOWN_TASK_TYPE', 'teleport'],
+      ['bad handler data', () => h.suite.http('/tasks', { method: 'POST', json: { type: 'sleep', data: { ms: 'soon' } } }), 422, 'INVALID_TASK_DATA', 'data.ms'],
+      ['bad task in a batch', () => h.suite.http('/tasks/batch', { method: 'POST', json: { tasks: [{ type: 'noop' }, { type: 'noop' }, { type: 5 }] } }), 400, 'VALIDATION_FAILED', 'tasks.2.type'],
+      ['unknown type in a batch', () => h.suite.http('/tasks/batch', { method: 'POST', json: { tasks: [{ type: 'noop' }, { type: 'nope' }] } }), 422, 'UNKNOWN_TASK_TYPE', 'tasks.1.type'],
+      ['no API key', async () => { const r = await fetch(`${h.suite.baseUrl}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"noop"}' }); return { status: r.status, body: await r.json() }; }, 401, 'UNAUTHORIZED', ''],
     ];
     it.each(cases)('%s', async (_name, send, status, code, mention) => {
       const before = await countTasks();
@@ -144,10 +127,10 @@ describe('task path through the gateway', () => {
   });
 
   it('records a result once even when the completion is delivered twice, and refuses a superseded attempt', async () => {
-    const res = await suite.http('/tasks', { method: 'POST', json: { type: 'noop', data: {} } });
+    const res = await h.suite.http('/tasks', { method: 'POST', json: { type: 'noop', data: {} } });
     const id = res.body.task_id;
-    const done = (await waitForTasks(suite, [id])).get(id);
-    const nc = await connect({ servers: nats.url });
+    const done = (await waitForTasks(h.suite, [id])).get(id);
+    const nc = await connect({ servers: h.nats.url });
     const js = nc.jetstream();
     const codec = JSONCodec<{ events: TaskCompletedEvent[] }>();
     const base: TaskCompletedEvent = {
@@ -159,20 +142,20 @@ describe('task path through the gateway', () => {
     await js.publish(TASK_COMPLETIONS, codec.encode({ events: [{ ...base, attempt: 2, success: false, error: { code: 'X', message: 'late', retryable: false } }] }), { msgID: `${id}:2:late` });
     await nc.close();
     await new Promise((r) => setTimeout(r, 1500));
-    const after = await suite.http(`/tasks/${id}`);
+    const after = await h.suite.http(`/tasks/${id}`);
     expect(after.body).toEqual(done);
-    const results = await db.query<{ attempt: number; runner: string }>('SELECT attempt, runner FROM task_results WHERE task_id = $1 ORDER BY attempt', [id]);
+    const results = await h.db.query<{ attempt: number; runner: string }>('SELECT attempt, runner FROM task_results WHERE task_id = $1 ORDER BY attempt', [id]);
     // Memory stores one row per (task, attempt): the duplicate of attempt 1 is dropped.
     expect(results.filter((r) => r.attempt === 1)).toHaveLength(1);
     expect(results.find((r) => r.attempt === 1)!.runner).not.toBe('intruder');
-    const transitions = await db.query<{ to_status: string }>(`SELECT to_status FROM task_transitions WHERE task_id = $1 AND to_status = 'succeeded'`, [id]);
+    const transitions = await h.db.query<{ to_status: string }>(`SELECT to_status FROM task_transitions WHERE task_id = $1 AND to_status = 'succeeded'`, [id]);
     expect(transitions).toHaveLength(1);
   });
 
   it('answers 503 on /health when a service is down', async () => {
-    const scaler = suite.services.find((s) => s.app === 'scaler')!;
+    const scaler = h.suite.services.find((s) => s.app === 'scaler')!;
     await scaler.stop('SIGTERM');
-    const res = await fetch(`${suite.baseUrl}/health`);
+    const res = await fetch(`${h.suite.baseUrl}/health`);
     const body: any = await res.json();
     expect(res.status).toBe(503);
     expect(body.status).toBe('unhealthy');
