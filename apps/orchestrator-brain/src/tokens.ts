@@ -4,3 +4,4 @@ export const TASK_REPOSITORY = Symbol('TASK_REPOSITORY');
 export const PRIORITY_POLICY = Symbol('PRIORITY_POLICY');
 export const TASK_LIFECYCLE = Symbol('TASK_LIFECYCLE');
 export const LANE_RESOLVER = Symbol('LANE_RESOLVER');
+export { SERVICE_ENV as SERVICE_ENV_TOKEN } from '@apiary/service-kit';

@@ -6,6 +6,8 @@ export * from './common/health';
 export * from './handlers/catalog';
 export * from './brain/submit';
 export * from './brain/get-task';
+export * from './brain/list-tasks';
+export * from './brain/prioritize';
 export * from './router/route';
 export * from './runtime/work';
 export * from './runtime/events';

@@ -152,6 +152,62 @@ describe('task path through the gateway', () => {
     expect(transitions).toHaveLength(1);
   });
 
+  it('lists dead tasks and re-drives them; refuses to re-drive a succeeded one', async () => {
+    // Nothing listens on port 9 of loopback: every attempt fails with a retryable network error.
+    const res = await h.suite.http('/tasks', { method: 'POST', json: { type: 'http', data: { url: 'http://127.0.0.1:9/process', timeout_ms: 500 } } });
+    const id = res.body.task_id;
+    const dead = (await waitForTasks(h.suite, [id], 30_000)).get(id);
+    expect(dead).toMatchObject({ status: 'dead', attempts: 3, error: { code: 'HTTP_NETWORK', retryable: true } });
+    const list = await h.suite.http('/tasks?status=dead&limit=10');
+    expect(list.status).toBe(200);
+    expect(list.body.tasks.map((t: any) => t.task_id)).toContain(id);
+    const retried = await h.suite.http(`/tasks/${id}/retry`, { method: 'POST' });
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ task_id: id, status: 'queued', attempts: 3 });
+    await waitFor('the re-driven task to be dispatched again', async () => (await h.suite.http(`/tasks/${id}`)).body.attempts >= 4, 10_000, 50);
+    const transitions = await h.db.query<{ reason: string }>(`SELECT reason FROM task_transitions WHERE task_id = $1 AND reason = 'redriven'`, [id]);
+    expect(transitions).toHaveLength(1);
+
+    const ok = await h.suite.http('/tasks', { method: 'POST', json: { type: 'noop', data: {} } });
+    await waitForTasks(h.suite, [ok.body.task_id]);
+    const refused = await h.suite.http(`/tasks/${ok.body.task_id}/retry`, { method: 'POST' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'TASK_NOT_RETRYABLE' });
+    expect(refused.body.error.message).toContain('succeeded');
+  });
+
+  it('lists a batch page by page and refuses an unbounded listing', async () => {
+    const batch = await h.suite.http('/tasks/batch', { method: 'POST', json: { tasks: Array.from({ length: 25 }, () => ({ type: 'noop' })) } });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = await h.suite.http(`/tasks?batch_id=${batch.body.batch_id}&limit=10${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.tasks.map((t: any) => t.task_id));
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    expect(new Set(seen)).toEqual(new Set(batch.body.task_ids));
+    const unbounded = await h.suite.http('/tasks');
+    expect(unbounded.status).toBe(400);
+    expect(unbounded.body.error.message).toContain('status');
+  });
+
+  it('orders tasks by score on /prioritize (seed 002 example)', async () => {
+    const res = await h.suite.http('/prioritize', {
+      method: 'POST',
+      json: { tasks: [
+        { type: 'email_campaign', priority: 'normal' },
+        { type: 'fraud_detection', priority: 'high' },
+        { type: 'video_generation', priority: 'high' },
+        { type: 'finance', priority: 'critical' },
+      ] },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.tasks.map((t: any) => [t.type, t.score])).toEqual([
+      ['finance', 6], ['fraud_detection', 4.5], ['video_generation', 2.4], ['email_campaign', 2],
+    ]);
+  });
+
   it('answers 503 on /health when a service is down', async () => {
     const scaler = h.suite.services.find((s) => s.app === 'scaler')!;
     await scaler.stop('SIGTERM');

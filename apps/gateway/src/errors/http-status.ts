@@ -27,6 +27,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'BOT_CAPACITY_EXCEEDED':
     case 'BOT_RETIRED':
     case 'TASK_NOT_LEASED':
+    case 'TASK_NOT_RETRYABLE':
       return 409;
     case 'PAYLOAD_TOO_LARGE':
     case 'BATCH_TOO_LARGE':

@@ -9,7 +9,10 @@ import {
   ErrorPayload,
   LeasedTask,
   PriorityLevel,
+  PrioritizeReply,
+  ScoredTask,
   SubmitBatchReply,
+  TaskPage,
   SwarmAssignment,
   SwarmBatchView,
   SwarmBotPage,
@@ -310,4 +313,30 @@ export class ErrorPayloadDto implements ErrorPayload {
 @ApiSchema({ name: 'ErrorBody' })
 export class HttpErrorBodyDto implements HttpErrorBody {
   error!: ErrorPayloadDto;
+}
+
+/** A page of tasks (`GET /tasks`), newest first. */
+@ApiSchema({ name: 'TaskPage' })
+export class TaskPageDto implements TaskPage {
+  tasks!: TaskViewDto[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  next_cursor!: string | null;
+}
+
+/** A task scored by `POST /prioritize`. */
+@ApiSchema({ name: 'ScoredTask' })
+export class ScoredTaskDto implements ScoredTask {
+  type!: string;
+  priority!: PriorityLevel;
+  tier!: Tier;
+  /** level × type multiplier × tier weight. */
+  score!: number;
+  /** Position of the task in the request. */
+  index!: number;
+}
+
+/** `POST /prioritize` reply: highest score first, ties in request order. */
+@ApiSchema({ name: 'PrioritizeReply' })
+export class PrioritizeReplyDto implements PrioritizeReply {
+  tasks!: ScoredTaskDto[];
 }

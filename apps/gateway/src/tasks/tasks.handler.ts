@@ -1,7 +1,14 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   BRAIN_GET_TASK,
+  BRAIN_LIST_TASKS,
+  BRAIN_PRIORITIZE,
+  BRAIN_RETRY_TASK,
+  ListTasksRequest,
+  PrioritizeReply,
+  PrioritizeRequest,
+  TaskPage,
   BRAIN_SUBMIT,
   BRAIN_SUBMIT_BATCH,
   GetTaskRequest,
@@ -17,7 +24,7 @@ import { FairnessKey } from '../auth/api-key.guard';
 import type { GatewayEnv } from '../config/gateway.env';
 import type { GatewayResponse } from '../http/http-types';
 import { API_KEY_ROUTE_ERRORS, ApiErrors, JSON_BODY_ERRORS } from '../openapi/api-docs.decorators';
-import { SubmitBatchReplyDto, TaskViewDto } from '../openapi/responses.dto';
+import { PrioritizeReplyDto, SubmitBatchReplyDto, TaskPageDto, TaskViewDto } from '../openapi/responses.dto';
 import { SubmitBatchBody } from './tasks.dto';
 
 /**
@@ -86,5 +93,41 @@ export class TasksController {
   @ApiErrors('VALIDATION_FAILED', 'TASK_NOT_FOUND')
   get(@Param() params: GetTaskRequest): Promise<TaskView> {
     return this.rpc.request<TaskView>(BRAIN_GET_TASK, { task_id: params.task_id } satisfies GetTaskRequest);
+  }
+
+  /**
+   * `GET /tasks?batch_id=&status=&limit=&cursor=`: a batch's tasks, or the tasks
+   * in a final failure status (`status=dead` is the dead-letter list), newest first.
+   */
+  @Get('tasks')
+  @ApiOperation({ summary: 'List tasks of a batch, or dead / failed / cancelled / timed-out tasks' })
+  @ApiOkResponse({ type: TaskPageDto })
+  @ApiErrors('VALIDATION_FAILED')
+  list(@Query() query: ListTasksRequest): Promise<TaskPage> {
+    return this.rpc.request<TaskPage>(BRAIN_LIST_TASKS, query);
+  }
+
+  /**
+   * `POST /tasks/{task_id}/retry`: re-drive a dead, failed, cancelled or timed-out
+   * task (back to `queued` with a fresh set of attempts).
+   * @throws ApiaryError `TASK_NOT_RETRYABLE` (409) for any other status
+   */
+  @Post('tasks/:task_id/retry')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Re-drive a dead or failed task' })
+  @ApiOkResponse({ type: TaskViewDto, description: 'The task, queued again.' })
+  @ApiErrors('VALIDATION_FAILED', 'TASK_NOT_FOUND', 'TASK_NOT_RETRYABLE')
+  retry(@Param() params: GetTaskRequest): Promise<TaskView> {
+    return this.rpc.request<TaskView>(BRAIN_RETRY_TASK, { task_id: params.task_id });
+  }
+
+  /** `POST /prioritize` (seed 002): scores and orders tasks without running them. */
+  @Post('prioritize')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Score and order tasks (level × type multiplier × tier weight)' })
+  @ApiOkResponse({ type: PrioritizeReplyDto })
+  @ApiErrors(...JSON_BODY_ERRORS)
+  prioritize(@Body() body: PrioritizeRequest): Promise<PrioritizeReply> {
+    return this.rpc.request<PrioritizeReply>(BRAIN_PRIORITIZE, body);
   }
 }

@@ -55,6 +55,20 @@ describe('PriorityPolicy', () => {
     );
   });
 
+  it('orders the seed 002 example by score, ties in request order', () => {
+    const ordered = policy.prioritize([
+      { type: 'email_campaign', priority: 'normal' },
+      { type: 'fraud_detection', priority: 'high' },
+      { type: 'video_generation', priority: 'high' },
+      { type: 'finance', priority: 'critical' },
+      { type: 'noop', priority: 'normal' },
+    ]);
+    expect(ordered.map((t) => [t.type, t.score])).toEqual([
+      ['finance', 6], ['fraud_detection', 4.5], ['video_generation', 2.4], ['email_campaign', 2], ['noop', 2],
+    ]);
+    expect(ordered.map((t) => t.index)).toEqual([3, 1, 2, 0, 4]);
+  });
+
   it('ages a waiting low task past a fresh critical one', () => {
     const t0 = 1_700_000_000_000;
     const low = policy.rank(policy.score('low', 'noop'), t0);

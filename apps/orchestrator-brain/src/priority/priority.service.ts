@@ -1,4 +1,4 @@
-import { PriorityLevel, Tier } from '@apiary/contracts';
+import { PrioritizeItem, PriorityLevel, ScoredTask, Tier } from '@apiary/contracts';
 
 /** Numeric value of each level (seed 002 "Priority Levels"). */
 export const LEVEL_SCORES: Readonly<Record<PriorityLevel, number>> = {
@@ -92,5 +92,20 @@ export class PriorityPolicy {
    */
   agedScore(score: number, createdAtMs: number, nowMs: number): number {
     return score + this.agingPerSecond * Math.max(0, (nowMs - createdAtMs) / 1000);
+  }
+
+  /**
+   * Scores tasks and orders them highest score first, ties in request order
+   * (seed 002 `prioritize_tasks`).
+   * @param items tasks with type, priority and tier
+   */
+  prioritize(items: PrioritizeItem[]): ScoredTask[] {
+    return items
+      .map((t, index) => {
+        const priority = t.priority ?? 'normal';
+        const tier = t.tier ?? 'standard';
+        return { type: t.type, priority, tier, score: this.score(priority, t.type, tier), index };
+      })
+      .sort((a, b) => b.score - a.score || a.index - b.index);
   }
 }

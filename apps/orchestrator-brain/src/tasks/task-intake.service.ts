@@ -80,6 +80,11 @@ export class TaskIntakeService {
     return { batch_id: batchId, task_ids: rows.map((_, i) => ids.get(i) as string) };
   }
 
+  /** Wakes the dispatcher (a task was re-queued outside intake). */
+  nudge(): void {
+    this.onQueued();
+  }
+
   private async validate(inputs: TaskInput[], path: (i: number) => string): Promise<void> {
     const { unknown } = await this.lanes.resolve(inputs.map((t) => t.type));
     if (unknown.length > 0) {

@@ -188,6 +188,50 @@ export class TaskRepository {
     return rows[0] ? toTaskView(rows[0]) : undefined;
   }
 
+  /**
+   * Lists tasks newest first: a batch's tasks (optionally one status), or all tasks
+   * in a final failure status. Keyset pagination on (created_at, id).
+   * @returns the page and the cursor of the next one (`<created_at>|<id>`)
+   */
+  async listTasks(filter: { batchId?: string; status?: string }, limit: number, cursor?: string): Promise<{ tasks: TaskView[]; next: string | null }> {
+    const [at, id] = cursor ? cursor.split('|') : [null, null];
+    const rows = await this.query(
+      `SELECT ${VIEW_COLUMNS} FROM tasks
+        WHERE ($1::uuid IS NULL OR batch_id = $1) AND ($2::text IS NULL OR status = $2)
+          AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
+        ORDER BY created_at DESC, id DESC LIMIT $5`,
+      [filter.batchId ?? null, filter.status ?? null, at, id, limit + 1],
+    );
+    const page = rows.slice(0, limit).map(toTaskView);
+    const last = page[page.length - 1];
+    return { tasks: page, next: rows.length > limit && last ? `${last.created_at}|${last.task_id}` : null };
+  }
+
+  /**
+   * Re-drives a task that ended dead, failed, cancelled or timed out: back to
+   * `queued` with `maxAttempts` more attempts; its history is kept.
+   * @returns the task's status before, or undefined when it does not exist
+   */
+  async redrive(id: string, maxAttempts: number): Promise<{ before: TaskStatus; redriven: boolean } | undefined> {
+    const rows = await this.query<{ status: TaskStatus; attempts: number }[]>(
+      `SELECT status, attempts FROM tasks WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    if (!['dead', 'failed', 'cancelled', 'timed_out'].includes(row.status)) return { before: row.status, redriven: false };
+    await this.query(
+      `WITH up AS (
+         UPDATE tasks SET status = 'queued', max_attempts = attempts + $2, not_before = NULL, lease_expires_at = NULL,
+                finished_at = NULL, updated_at = now()
+          WHERE id = $1 RETURNING id, attempts)
+       INSERT INTO task_transitions (task_id, from_status, to_status, attempt, reason)
+       SELECT id, $3, 'queued', attempts, 'redriven' FROM up`,
+      [id, maxAttempts, row.status],
+    );
+    return { before: row.status, redriven: true };
+  }
+
   /** @returns number of tasks currently `dispatched` or `running` */
   async countInFlight(): Promise<number> {
     const rows = await this.query<{ n: string }[]>(

@@ -71,9 +71,14 @@ export class BatchCounters1763920000000 implements MigrationInterface {
              count(*) FILTER (WHERE apiary_status_bucket(status) = 'failed')
         FROM tasks WHERE batch_id IS NOT NULL GROUP BY batch_id`);
     await q.query(`ALTER TABLE "tasks" SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0)`);
+    // Dead-letter and failure lists (`GET /tasks?status=dead`): rare rows, cheap index.
+    await q.query(
+      `CREATE INDEX "tasks_final_failures" ON "tasks" ("status", "created_at" DESC, "id") WHERE status IN ('dead', 'failed', 'cancelled', 'timed_out')`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX "tasks_final_failures"`);
     await q.query(`ALTER TABLE "tasks" RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_cost_delay)`);
     await q.query(`DROP TRIGGER "task_transitions_batch_counters" ON "task_transitions"`);
     await q.query(`DROP FUNCTION apiary_batch_counters()`);
