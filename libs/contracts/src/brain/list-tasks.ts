@@ -29,7 +29,7 @@ export class ListTasksRequest {
   limit?: number;
 
   /** `next_cursor` of the previous page. */
-  @IsOptional() @Matches(/^[0-9TZ:.\-]+\|[0-9a-f-]{36}$/, { message: 'cursor must come from next_cursor' })
+  @IsOptional() @Matches(/^[0-9TZ:.-]+\|[0-9a-f-]{36}$/, { message: 'cursor must come from next_cursor' })
   cursor?: string;
 }
 
