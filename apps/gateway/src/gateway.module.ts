@@ -7,6 +7,7 @@ import { OrchestrateController } from './orchestrate/orchestrate.handler';
 import { TasksController } from './tasks/tasks.handler';
 import { BotsController } from './bots/bots.handler';
 import { SwarmsController } from './bots/swarms.handler';
+import { PriorityController } from './priority/priority.handler';
 
 /**
  * Root module of the gateway: the service kit (env, NATS connection, RPC client
@@ -23,7 +24,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ServiceKitModule.forRoot({ service: 'gateway', env, logger, rpcTimeoutMs: env.APIARY_RPC_TIMEOUT_MS })],
-      controllers: [TasksController, OrchestrateController, BotsController, SwarmsController, HealthController, createHealthController('gateway')],
+      controllers: [TasksController, OrchestrateController, BotsController, SwarmsController, PriorityController, HealthController, createHealthController('gateway')],
     };
   }
 }

@@ -7,7 +7,7 @@ import {
 import { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { BRAIN_EVENTS_CONSUMER, EVENTS_STREAM } from '@apiary/contracts';
-import { BotRepository, TaskRepository } from '@apiary/persistence';
+import { BotRepository, PriorityMultiplierRepository, TaskRepository } from '@apiary/persistence';
 import { DataSource } from 'typeorm';
 import { headers as natsHeaders, JSONCodec } from 'nats';
 import { TASK_COMPLETIONS, TaskCompletedEvent, TaskCompletionsEvent } from '@apiary/contracts';
@@ -30,6 +30,8 @@ import { LeaseReaper } from './lifecycle/lease-reaper';
 import { TaskEventsProcessor } from './lifecycle/task-events.processor';
 import { TaskLifecycle } from './lifecycle/task-lifecycle';
 import { PriorityPolicy } from './priority/priority.service';
+import { PriorityConfigService } from './priority/priority-config.service';
+import { PriorityHandler } from './priority/priority.handler';
 import { TaskIntakeService } from './tasks/task-intake.service';
 import { TaskWriter } from './tasks/task-writer';
 import { AssignmentService } from './bots/assignment.service';
@@ -50,9 +52,11 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
     @Inject(SERVICE_ENV) private readonly env: BrainEnv,
     private readonly dispatcher: Dispatcher,
     private readonly reaper: LeaseReaper,
+    private readonly priorityConfig: PriorityConfigService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.priorityConfig.start();
     await ensureJetStreamTopology(await this.nc.jetstreamManager());
     const processor = new TaskEventsProcessor(this.repo, this.lifecycle);
     this.events = new BatchConsumer({
@@ -74,6 +78,7 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.priorityConfig.stop();
     this.reaper.stop();
     await this.dispatcher.stop();
     await this.events?.stop();
@@ -82,7 +87,7 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
 
 /** orchestrator-brain: task intake, priority, dispatch (outbox relay), lifecycle. */
 @Module({
-  controllers: [TasksHandler, BotsHandler, createHealthController('orchestrator-brain')],
+  controllers: [TasksHandler, BotsHandler, PriorityHandler, createHealthController('orchestrator-brain')],
   providers: [
     ...databaseProviders,
     {
@@ -90,6 +95,12 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
       inject: [SERVICE_ENV],
       useFactory: (env: BrainEnv) =>
         new PriorityPolicy({ typeMultipliers: env.APIARY_TYPE_MULTIPLIERS, agingPerMinute: env.APIARY_PRIORITY_AGING_PER_MIN }),
+    },
+    {
+      provide: PriorityConfigService,
+      inject: [PRIORITY_POLICY, DATA_SOURCE, LOGGER],
+      useFactory: (policy: PriorityPolicy, ds: DataSource, logger: Logger) =>
+        new PriorityConfigService(policy, new PriorityMultiplierRepository(ds), 5000, logger),
     },
     {
       provide: TASK_LIFECYCLE,

@@ -8,6 +8,7 @@ export * from './brain/submit';
 export * from './brain/get-task';
 export * from './brain/list-tasks';
 export * from './brain/prioritize';
+export * from './brain/priority-config';
 export * from './router/route';
 export * from './runtime/work';
 export * from './runtime/events';

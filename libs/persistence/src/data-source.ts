@@ -5,6 +5,8 @@ import { TaskResultEntity } from './memory/task-result.entity';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-InitialSchema';
 import { BotsAndSwarms1763910000000 } from './migrations/1763910000000-BotsAndSwarms';
 import { BatchCounters1763920000000 } from './migrations/1763920000000-BatchCounters';
+import { PriorityMultipliers1763930000000 } from './migrations/1763930000000-PriorityMultipliers';
+import { PriorityMultiplierEntity } from './brain/priority-multiplier.entity';
 import { BotEntity } from './brain/bot.entity';
 import { SwarmEntity } from './brain/swarm.entity';
 import { BatchCounterEntity, FairnessClockEntity, FleetCounterEntity } from './brain/fleet-counter.entity';
@@ -19,9 +21,15 @@ export const ENTITIES = [
   FleetCounterEntity,
   FairnessClockEntity,
   BatchCounterEntity,
+  PriorityMultiplierEntity,
 ];
 /** Every committed migration, in order. */
-export const MIGRATIONS = [InitialSchema1763900000000, BotsAndSwarms1763910000000, BatchCounters1763920000000];
+export const MIGRATIONS = [
+  InitialSchema1763900000000,
+  BotsAndSwarms1763910000000,
+  BatchCounters1763920000000,
+  PriorityMultipliers1763930000000,
+];
 
 /** Advisory-lock key serialising migrations across replicas and services. */
 const MIGRATION_LOCK_KEY = 7_263_001;

@@ -9,3 +9,4 @@ export * from './brain/swarm.entity';
 export * from './brain/fleet-counter.entity';
 export * from './memory/task-result.entity';
 export * from './memory/task-result.repository';
+export * from './brain/priority-multiplier.entity';

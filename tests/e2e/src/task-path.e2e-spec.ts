@@ -208,6 +208,24 @@ describe('task path through the gateway', () => {
     ]);
   });
 
+  it('persists type multipliers set through the API and scores new tasks with them', async () => {
+    const before = await h.suite.http('/priority');
+    expect(before.body).toMatchObject({ levels: { critical: 4, high: 3, normal: 2, low: 1 }, tier_weights: { standard: 1, advanced: 1.25, L20: 1.5 } });
+    expect(before.body.type_multipliers).toMatchObject({ fraud_detection: 1.5, finance: 1.5, crypto_prediction: 1.2, video_generation: 0.8 });
+    const bad = await h.suite.http('/priority/multipliers', { method: 'PUT', json: { type_multipliers: { noop: -1 } } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('type_multipliers.noop');
+    const set = await h.suite.http('/priority/multipliers', { method: 'PUT', json: { type_multipliers: { noop: 2.5 } } });
+    expect(set.status).toBe(200);
+    expect(set.body.type_multipliers.noop).toBe(2.5);
+    const rows = await h.db.query<{ multiplier: number }>(`SELECT multiplier FROM priority_multipliers WHERE type = 'noop'`);
+    expect(rows.map((r) => Number(r.multiplier))).toEqual([2.5]);
+    const task = await h.suite.http('/tasks', { method: 'POST', json: { type: 'noop', priority: 'high' } });
+    expect(task.body.score).toBe(7.5);
+    await h.suite.http('/priority/multipliers', { method: 'PUT', json: { type_multipliers: { noop: null } } });
+    expect((await h.suite.http('/tasks', { method: 'POST', json: { type: 'noop', priority: 'high' } })).body.score).toBe(3);
+  });
+
   it('answers 503 on /health when a service is down', async () => {
     const scaler = h.suite.services.find((s) => s.app === 'scaler')!;
     await scaler.stop('SIGTERM');

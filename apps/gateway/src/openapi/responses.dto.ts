@@ -10,6 +10,7 @@ import {
   LeasedTask,
   PriorityLevel,
   PrioritizeReply,
+  PriorityConfigView,
   ScoredTask,
   SubmitBatchReply,
   TaskPage,
@@ -339,4 +340,20 @@ export class ScoredTaskDto implements ScoredTask {
 @ApiSchema({ name: 'PrioritizeReply' })
 export class PrioritizeReplyDto implements PrioritizeReply {
   tasks!: ScoredTaskDto[];
+}
+
+/** `GET /priority` and `PUT /priority/multipliers` reply (seed 002). */
+@ApiSchema({ name: 'PriorityConfig' })
+export class PriorityConfigDto implements PriorityConfigView {
+  /** critical 4, high 3, normal 2, low 1. */
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, example: { critical: 4, high: 3, normal: 2, low: 1 } })
+  levels!: Record<PriorityLevel, number>;
+  /** Effective multipliers by task type; other types 1.0. */
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, example: { fraud_detection: 1.5, finance: 1.5 } })
+  type_multipliers!: Record<string, number>;
+  /** standard 1.0, advanced 1.25, L20 1.5. */
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' }, example: { standard: 1, advanced: 1.25, L20: 1.5 } })
+  tier_weights!: Record<Tier, number>;
+  /** Score points a waiting task gains per minute. */
+  aging_per_minute!: number;
 }

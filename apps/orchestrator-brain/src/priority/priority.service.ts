@@ -41,19 +41,40 @@ export interface PriorityConfig {
  * aging. Pure: no I/O.
  */
 export class PriorityPolicy {
-  private readonly multipliers: Record<string, number>;
+  private multipliers: Record<string, number>;
+  private readonly configured: Record<string, number>;
   /** Aging rate in points per second. */
   readonly agingPerSecond: number;
 
   /** @throws RangeError when a multiplier or the aging rate is negative or not finite */
   constructor(config: PriorityConfig = {}) {
-    this.multipliers = { ...DEFAULT_TYPE_MULTIPLIERS, ...(config.typeMultipliers ?? {}) };
-    for (const [type, m] of Object.entries(this.multipliers)) {
-      if (!Number.isFinite(m) || m <= 0) throw new RangeError(`type multiplier of ${type} must be > 0 (got ${m})`);
-    }
+    this.configured = { ...DEFAULT_TYPE_MULTIPLIERS, ...(config.typeMultipliers ?? {}) };
+    PriorityPolicy.check(this.configured);
+    this.multipliers = this.configured;
     const aging = config.agingPerMinute ?? 0.5;
     if (!Number.isFinite(aging) || aging < 0) throw new RangeError(`aging per minute must be >= 0 (got ${aging})`);
     this.agingPerSecond = aging / 60;
+  }
+
+  private static check(multipliers: Record<string, number>): void {
+    for (const [type, m] of Object.entries(multipliers)) {
+      if (!Number.isFinite(m) || m <= 0) throw new RangeError(`type multiplier of ${type} must be > 0 (got ${m})`);
+    }
+  }
+
+  /**
+   * Replaces the multipliers set through the API (they override the seed defaults
+   * and `APIARY_TYPE_MULTIPLIERS`). Affects tasks scored from now on.
+   * @throws RangeError when a multiplier is not > 0
+   */
+  setOverrides(overrides: Record<string, number>): void {
+    PriorityPolicy.check(overrides);
+    this.multipliers = { ...this.configured, ...overrides };
+  }
+
+  /** @returns the effective type multipliers */
+  typeMultipliers(): Record<string, number> {
+    return { ...this.multipliers };
   }
 
   /** @returns the multiplier of a task type (1.0 when not configured) */

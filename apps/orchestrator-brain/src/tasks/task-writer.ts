@@ -27,11 +27,13 @@ export class TaskWriter {
    * @param repo task storage
    * @param priority ranks from score and virtual time
    * @param config idempotency window and fair-share cost
+   * @param now clock, ms since epoch
    */
   constructor(
     private readonly repo: WriterRepository,
     private readonly priority: PriorityPolicy,
     private readonly config: TaskWriterConfig,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /**
@@ -44,7 +46,7 @@ export class TaskWriter {
     return this.repo.transaction(async (tx) => {
       const keys = [...new Set(rows.map((r) => r.idempotency_key).filter((k): k is string => k !== null))];
       if (keys.length > 0) await tx.releaseExpiredIdempotencyKeys(fairnessKey, keys, this.config.idempotencyTtlS);
-      const startS = await tx.advanceFairnessClock(fairnessKey ?? '', rows.length, this.config.fairShareS, Date.now() / 1000);
+      const startS = await tx.advanceFairnessClock(fairnessKey ?? '', rows.length, this.config.fairShareS, this.now() / 1000);
       rows.forEach((r, i) => {
         r.rank = this.priority.rank(r.score, (startS + (i + 1) * this.config.fairShareS) * 1000);
       });
