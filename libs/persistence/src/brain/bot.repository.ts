@@ -1,5 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import type { BotView, SwarmView, Tier } from '@apiary/contracts';
+import { retryTransaction } from '../retry-transaction';
 
 type Row = Record<string, unknown>;
 type Queryable = Pick<EntityManager, 'query'>;
@@ -80,10 +81,10 @@ export class BotRepository {
     return (this.db as Queryable).query(sql, params) as Promise<T>;
   }
 
-  /** Runs `fn` in one transaction. */
+  /** Runs `fn` in one transaction, retried on deadlock or serialization failure (see {@link retryTransaction}). */
   transaction<T>(fn: (tx: BotRepository) => Promise<T>): Promise<T> {
     const ds = this.db as DataSource;
-    return ds.transaction((em) => fn(new BotRepository(em)));
+    return retryTransaction(() => ds.transaction((em) => fn(new BotRepository(em))));
   }
 
   /**
@@ -189,16 +190,22 @@ export class BotRepository {
       [where.botId ?? null, where.swarmId ?? null, where.fromIndex ?? null],
     );
     if (retired.length === 0) return { tiers: [], cancelled: 0 };
+    // Lock the tasks first, in id order: the lifecycle locks in id order too, so the
+    // two can wait for each other but never deadlock.
+    const pending = await this.q<{ id: string }[]>(
+      `SELECT id FROM tasks WHERE bot_id = ANY($1::uuid[]) AND status IN ('queued', 'retrying') ORDER BY id FOR UPDATE`,
+      [retired.map((r) => r.id)],
+    );
     const cancelled = await this.q<Row[]>(
       `WITH c AS (
          UPDATE tasks t SET status = 'cancelled', finished_at = now(), updated_at = now(), not_before = NULL,
                 error = '{"code":"BOT_RETIRED","message":"the bot was retired before the task ran","retryable":false}'::jsonb
            FROM tasks o
-          WHERE o.id = t.id AND t.bot_id = ANY($1::uuid[]) AND t.status IN ('queued', 'retrying')
+          WHERE o.id = t.id AND t.id = ANY($1::uuid[]) AND t.status IN ('queued', 'retrying')
          RETURNING t.id, t.attempts, o.status AS from_status)
        INSERT INTO task_transitions (task_id, from_status, to_status, attempt, reason)
        SELECT id, from_status, 'cancelled', attempts, 'bot_retired' FROM c RETURNING task_id`,
-      [retired.map((r) => r.id)],
+      [pending.map((r) => r.id)],
     );
     return { tiers: retired.map((r) => r.tier), cancelled: cancelled.length };
   }

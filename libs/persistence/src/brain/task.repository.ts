@@ -1,5 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import type { PriorityLevel, TaskErrorInfo, TaskStatus, TaskView } from '@apiary/contracts';
+import { retryTransaction } from '../retry-transaction';
 
 /** A new task as the brain writes it (status `queued`). */
 export interface NewTaskRow {
@@ -108,9 +109,9 @@ export class TaskRepository {
   /** @param db connected data source */
   constructor(private readonly db: DataSource) {}
 
-  /** Runs `fn` in one transaction. */
+  /** Runs `fn` in one transaction, retried on deadlock or serialization failure (see {@link retryTransaction}). */
   transaction<T>(fn: (tx: TaskRepository, em: EntityManager) => Promise<T>): Promise<T> {
-    return this.db.transaction((em) => fn(new TaskRepository(em as unknown as DataSource), em));
+    return retryTransaction(() => this.db.transaction((em) => fn(new TaskRepository(em as unknown as DataSource), em)));
   }
 
   private query<T = Row[]>(sql: string, params: unknown[] = []): Promise<T> {
