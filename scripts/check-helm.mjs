@@ -342,8 +342,8 @@ function assertChartInvariants(docs, set, values) {
         ctx('gateway: no http port 8080'),
       );
       assert(
-        probePath(c.readinessProbe) === '/health' && probePort(c.readinessProbe) === 'http',
-        ctx('gateway: readiness is not GET /health on http'),
+        probePath(c.readinessProbe) === '/readyz' && probePort(c.readinessProbe) === 'http',
+        ctx('gateway: readiness is not GET /readyz on http'),
       );
       assert(probePath(c.livenessProbe) === '/livez', ctx('gateway: liveness is not GET /livez'));
     } else {

@@ -189,6 +189,8 @@ describe('authentication', () => {
 
   it('serves /livez and /health without a key', async () => {
     expect(await call('GET', '/livez', { key: null })).toMatchObject({ status: 200, body: { status: 'alive' } });
+    // Ready as long as its own NATS answers, even with every service down.
+    expect(await call('GET', '/readyz', { key: null })).toMatchObject({ status: 200, body: { status: 'ready', nats: 'connected' } });
     expect((await call('GET', '/health', { key: null })).status).toBe(503);
   });
 });
@@ -508,6 +510,7 @@ describe('OpenAPI document and Swagger UI', () => {
       '/swarms/{swarm_id}/batches/{batch_id}',
       '/health',
       '/livez',
+      '/readyz',
     ]) {
       expect(doc.paths).toHaveProperty([path]);
     }
@@ -542,7 +545,7 @@ describe('OpenAPI document and Swagger UI', () => {
         expect({ where, status, schema }).toEqual({ where, status, schema: true });
       }
       for (const [status, response] of Object.entries(op.responses).filter(([s]) => /^[45]\d\d$/.test(s))) {
-        if (path === '/health' && status === '503') continue; // the health body, not an error
+        if ((path === '/health' || path === '/readyz') && status === '503') continue; // a probe body, not an error
         expect({ where, status, schema: response.content?.['application/json']?.schema }).toEqual({
           where,
           status,
@@ -613,7 +616,7 @@ describe('OpenAPI document and Swagger UI', () => {
     expect(doc.paths['/bots/{bot_id}/tasks/next'].post.responses).toHaveProperty(['204']);
   });
 
-  it('declares Bearer and X-API-Key, either one required, except on /health and /livez', () => {
+  it('declares Bearer and X-API-Key, either one required, except on /health, /livez and /readyz', () => {
     expect(doc.components.securitySchemes).toEqual({
       bearer: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
       'api-key': expect.objectContaining({ type: 'apiKey', in: 'header', name: 'X-API-Key' }),
@@ -622,7 +625,7 @@ describe('OpenAPI document and Swagger UI', () => {
     const open = operations()
       .filter(({ op }) => Array.isArray(op.security) && op.security.length === 0)
       .map(({ method, path }) => `${method} ${path}`);
-    expect(open.sort()).toEqual(['get /health', 'get /livez']);
+    expect(open.sort()).toEqual(['get /health', 'get /livez', 'get /readyz']);
   });
 
   it('matches the guard: an operation without a key answers 401 exactly when the document requires one', async () => {

@@ -5,7 +5,7 @@ import { HealthReply } from '@apiary/contracts';
 import { NATS_CONNECTION, NatsRpcClient, RPC_CLIENT } from '@apiary/service-kit';
 import { Public } from '../auth/api-key.guard';
 import type { GatewayResponse } from '../http/http-types';
-import { GatewayHealthDto, LivenessDto } from '../openapi/responses.dto';
+import { GatewayHealthDto, LivenessDto, ReadinessDto } from '../openapi/responses.dto';
 import { checkHealth, GatewayHealth, HealthProbes } from './health.service';
 
 function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
@@ -58,6 +58,26 @@ export class HealthController {
     const health = await checkHealth(this.probes);
     response.status(health.status === 'healthy' ? 200 : 503);
     return health;
+  }
+
+  /**
+   * `GET /readyz`: whether this gateway replica can serve requests, i.e. its NATS
+   * connection answers (1 s). Downstream outages are not counted: they are answered
+   * per request (503/504), and taking every gateway out of its load balancer would
+   * not help. Kubernetes readiness uses this; `/health` is the suite's view.
+   * @returns 200 `{ status: "ready", nats: "connected" }`, else 503
+   */
+  @Get('readyz')
+  @ApiOperation({ summary: 'Readiness of this gateway replica (its NATS connection)' })
+  @ApiOkResponse({ type: ReadinessDto })
+  @ApiServiceUnavailableResponse({ type: ReadinessDto, description: 'NATS does not answer.' })
+  async readyz(@Res({ passthrough: true }) response: GatewayResponse): Promise<{ status: 'ready' | 'not_ready'; nats: 'connected' | 'disconnected' }> {
+    const ok = await this.probes.pingNats(1000).then(
+      () => true,
+      () => false,
+    );
+    response.status(ok ? 200 : 503);
+    return ok ? { status: 'ready', nats: 'connected' } : { status: 'not_ready', nats: 'disconnected' };
   }
 
   /** `GET /livez`: 200 `{ status: "alive" }` while the process serves HTTP. */

@@ -141,6 +141,15 @@ export class LivenessDto {
   status!: 'alive';
 }
 
+/** `GET /readyz` reply. */
+@ApiSchema({ name: 'Readiness' })
+export class ReadinessDto {
+  @ApiProperty({ enum: ['ready', 'not_ready'] })
+  status!: 'ready' | 'not_ready';
+  @ApiProperty({ enum: ['connected', 'disconnected'] })
+  nats!: 'connected' | 'disconnected';
+}
+
 /** A bot. Counters are exact, derived from its tasks; times ISO-8601. */
 @ApiSchema({ name: 'BotView' })
 export class BotViewDto implements BotView {
