@@ -4,9 +4,9 @@ import { BaseServiceEnv } from '@apiary/service-kit';
 
 /** Environment of bot-runtime, validated at boot (README "Configuration"). */
 export class RuntimeEnv extends BaseServiceEnv {
-  /** Tasks run at once by one replica (default 16). */
+  /** Tasks run at once by one replica (default 64). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000)
-  APIARY_RUNTIME_CONCURRENCY = 16;
+  APIARY_RUNTIME_CONCURRENCY = 64;
 
   /** JetStream AckWait, ms: a delivery not acked in time is redelivered (default 30,000). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(500) @Max(3_600_000)

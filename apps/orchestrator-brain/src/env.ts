@@ -4,13 +4,13 @@ import { DatabaseServiceEnv } from '@apiary/service-kit';
 
 /** Environment of orchestrator-brain, validated at boot (README "Configuration"). */
 export class BrainEnv extends DatabaseServiceEnv {
-  /** Most tasks `dispatched` or `running` at once; the rest wait in PostgreSQL in priority order (default 2,000). */
+  /** Most tasks `dispatched` or `running` at once; the rest wait in PostgreSQL in priority order (default 4,000). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
-  APIARY_DISPATCH_WINDOW = 2000;
+  APIARY_DISPATCH_WINDOW = 4000;
 
-  /** Tasks claimed per dispatch round trip (default 500). */
+  /** Tasks claimed per dispatch round trip (default 1,000). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000)
-  APIARY_DISPATCH_BATCH = 500;
+  APIARY_DISPATCH_BATCH = 1000;
 
   /** Idle poll interval of the dispatcher, ms (default 100; a submit wakes it at once). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(5) @Max(60_000)

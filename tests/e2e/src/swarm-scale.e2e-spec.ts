@@ -3,7 +3,7 @@ import { useSuite, waitForTasks } from './helpers';
 
 // Fairness at full scale and counters under failure, through the gateway.
 describe('swarms at scale', () => {
-  const h = useSuite({ APIARY_LOG_LEVEL: 'warn', APIARY_ACK_WAIT_MS: '2000', APIARY_RUNTIME_CONCURRENCY: '16' });
+  const h = useSuite({ APIARY_LOG_LEVEL: 'warn', APIARY_ACK_WAIT_MS: '2000' });
 
   it('runs a high task submitted behind a 50,000-task low-priority swarm batch within a few seconds', async () => {
     const swarm = await h.suite.http('/swarms', { method: 'POST', json: { name: 'flood', count: 50_000, tier: 'standard', capabilities: ['noop'] } });
