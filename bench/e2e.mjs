@@ -8,11 +8,10 @@
 //            then GET /tasks/{id} every 5 ms until finished; latency = POST sent →
 //            finished status seen (client clock).
 // Usage: npm run bench -- e2e [--tasks N] [--no-build] [--runtimes N] [--dist DIR]
-import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { ApiClient, FINISHED_STATUSES, mapLimit, waitForTasks } from '../scripts/lib/api.mjs';
 import { DEFAULT_DIST } from '../scripts/lib/services.mjs';
-import { runSuite } from '../scripts/lib/suite.mjs';
+import { headlessSuiteOptions, runSuite } from '../scripts/lib/suite.mjs';
 import { LauncherError, percentile, positiveInt, round, sleep } from '../scripts/lib/util.mjs';
 
 /** Tasks per POST /tasks/batch in phase 1. */
@@ -48,23 +47,13 @@ function progress(msg) {
  *   with commander's usage message (code 1)
  */
 export async function run(argv) {
-  const int = (name) => {
-    const parse = positiveInt(name);
-    return (v) => {
-      try {
-        return parse(v);
-      } catch (err) {
-        throw new InvalidArgumentError(/** @type {Error} */ (err).message);
-      }
-    };
-  };
   const cmd = new Command('bench e2e')
     .description('end-to-end throughput and latency of the whole suite')
-    .option('--tasks <n>', 'noop tasks in phase 1', int('--tasks'), 20_000)
+    .option('--tasks <n>', 'noop tasks in phase 1', positiveInt('--tasks'), 20_000)
     .option('--no-build', 'skip the Nx build and use what is in the dist folder')
     .option('--dist <dir>', 'folder holding <app>/main.js', DEFAULT_DIST)
-    .option('--runtimes <n>', 'bot-runtime replicas', int('--runtimes'), 2)
-    .option('--timeout <s>', 'phase 1 limit in seconds (default: max(150, N/50))', int('--timeout'))
+    .option('--runtimes <n>', 'bot-runtime replicas', positiveInt('--runtimes'), 2)
+    .option('--timeout <s>', 'phase 1 limit in seconds (default: max(150, N/50))', positiveInt('--timeout'))
     .showHelpAfterError();
   cmd.parse(argv, { from: 'user' });
   const opts = cmd.opts();
@@ -72,16 +61,7 @@ export async function run(argv) {
   const timeoutMs = (opts.timeout ?? Math.max(150, Math.ceil(n / 50))) * 1000;
 
   const { code, value } = await runSuite(
-    {
-      build: opts.build,
-      dist: path.resolve(opts.dist),
-      runtimes: opts.runtimes,
-      services: true,
-      output: 'file',
-      logLevel: process.env.APIARY_LOG_LEVEL || 'warn',
-      httpPort: 'free',
-      interruptExitCode: 130,
-    },
+    headlessSuiteOptions(opts),
     async (suite, signal) => {
       const client = new ApiClient({ baseUrl: suite.baseUrl, apiKey: suite.apiKey, signal });
       const throughput = await phase1(client, n, timeoutMs, signal);

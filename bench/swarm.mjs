@@ -15,11 +15,10 @@
 //            ratio = tasks_per_s / bullmq_tasks_per_s.
 // Usage: npm run bench -- swarm [--bots N] [--no-build] [--bullmq-only | --skip-bullmq]
 //        [--runtimes N] [--dist DIR] [--timeout S] [--redis-url URL] [--url URL --api-key KEY]
-import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { ApiClient, ApiError } from '../scripts/lib/api.mjs';
 import { DEFAULT_DIST } from '../scripts/lib/services.mjs';
-import { Interrupted, printError, runSuite } from '../scripts/lib/suite.mjs';
+import { Interrupted, printError, headlessSuiteOptions, runSuite } from '../scripts/lib/suite.mjs';
 import { LauncherError, positiveInt, round, sleep } from '../scripts/lib/util.mjs';
 import { ensureBullmq, runBullmqBaseline } from './lib/bullmq.mjs';
 import { DEFAULT_REDIS_URL, ensureRedis } from './lib/redis.mjs';
@@ -66,25 +65,13 @@ function progress(msg) {
  *   with commander's usage message (code 1)
  */
 export async function run(argv) {
-  /** @param {string} name option name */
-  const int = (name) => {
-    const parse = positiveInt(name);
-    /** @param {string} v */
-    return (v) => {
-      try {
-        return parse(v);
-      } catch (err) {
-        throw new InvalidArgumentError(/** @type {Error} */ (err).message);
-      }
-    };
-  };
   const cmd = new Command('bench swarm')
     .description('one swarm of N bots, one noop task per bot, against the same N noop jobs on BullMQ')
-    .option('--bots <n>', 'bots in the swarm = tasks = BullMQ jobs', int('--bots'), DEFAULT_BOTS)
+    .option('--bots <n>', 'bots in the swarm = tasks = BullMQ jobs', positiveInt('--bots'), DEFAULT_BOTS)
     .option('--no-build', 'skip the Nx build and use what is in the dist folder')
     .option('--dist <dir>', 'folder holding <app>/main.js', DEFAULT_DIST)
-    .option('--runtimes <n>', 'bot-runtime replicas', int('--runtimes'), 2)
-    .option('--timeout <s>', 'limit of the swarm phase after the assign, in seconds (default: max(300, N/50))', int('--timeout'))
+    .option('--runtimes <n>', 'bot-runtime replicas', positiveInt('--runtimes'), 2)
+    .option('--timeout <s>', 'limit of the swarm phase after the assign, in seconds (default: max(300, N/50))', positiveInt('--timeout'))
     .option('--bullmq-only', 'run only the BullMQ baseline (no suite)')
     .option('--skip-bullmq', 'run only the swarm phase')
     .option('--redis-url <url>', 'Redis of the baseline; started here if loopback and not running', process.env.REDIS_URL || DEFAULT_REDIS_URL)
@@ -136,16 +123,7 @@ export async function run(argv) {
       const { code, value } = external
         ? await withInterrupts((signal) => phase(external.baseUrl, external.apiKey, signal))
         : await runSuite(
-            {
-              build: opts.build,
-              dist: path.resolve(opts.dist),
-              runtimes: opts.runtimes,
-              services: true,
-              output: 'file',
-              logLevel: process.env.APIARY_LOG_LEVEL || 'warn',
-              httpPort: 'free',
-              interruptExitCode: 130,
-            },
+            headlessSuiteOptions(opts),
             (suite, signal) => phase(suite.baseUrl, suite.apiKey, signal),
           );
       if (code !== 0 || !value) return { code: code || 1 };

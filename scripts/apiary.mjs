@@ -11,28 +11,13 @@
 // APIARY_API_KEYS (default: one key generated per run), APIARY_LOG_LEVEL,
 // OTEL_TRACES_EXPORTER. State and logs live in .apiary/ (git-ignored).
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { runDemo } from './lib/demo.mjs';
 import { redactUrl } from './lib/postgres.mjs';
 import { DEFAULT_DIST } from './lib/services.mjs';
-import { printError, runSuite } from './lib/suite.mjs';
+import { printError, headlessSuiteOptions, runSuite } from './lib/suite.mjs';
 import { LOG_DIR, positiveInt, rel, say } from './lib/util.mjs';
 
-/**
- * Commander parser that reports a bad number as an option error.
- * @param {string} name option name
- * @returns {(value: string) => number}
- */
-function intOption(name) {
-  const parse = positiveInt(name);
-  return (value) => {
-    try {
-      return parse(value);
-    } catch (err) {
-      throw new InvalidArgumentError(/** @type {Error} */ (err).message);
-    }
-  };
-}
 
 /**
  * Options shared by `start` and `demo`.
@@ -43,7 +28,7 @@ function suiteOptions(cmd) {
   return cmd
     .option('--no-build', 'skip `nx run-many -t build` and use what is in the dist folder')
     .option('--dist <dir>', 'folder holding <app>/main.js', DEFAULT_DIST)
-    .option('--runtimes <n>', 'bot-runtime replicas', intOption('--runtimes'), 2);
+    .option('--runtimes <n>', 'bot-runtime replicas', positiveInt('--runtimes'), 2);
 }
 
 /**
@@ -100,20 +85,11 @@ suiteOptions(program.command('start'))
 
 suiteOptions(program.command('demo'))
   .description('start everything, score 6,046 SpamAssassin mails, print a report, stop')
-  .option('--limit <n>', 'submit only the first N mails', intOption('--limit'))
-  .option('--timeout <s>', 'seconds from the first submit until all tasks must be finished', intOption('--timeout'), 150)
+  .option('--limit <n>', 'submit only the first N mails', positiveInt('--limit'))
+  .option('--timeout <s>', 'seconds from the first submit until all tasks must be finished', positiveInt('--timeout'), 150)
   .action(async (opts) => {
     const { code, value } = await runSuite(
-      {
-        build: opts.build,
-        dist: path.resolve(opts.dist),
-        runtimes: opts.runtimes,
-        services: true,
-        output: 'file',
-        logLevel: process.env.APIARY_LOG_LEVEL || 'warn',
-        httpPort: 'free',
-        interruptExitCode: 130,
-      },
+      headlessSuiteOptions(opts),
       (suite, signal) =>
         runDemo({
           baseUrl: suite.baseUrl,

@@ -332,6 +332,27 @@ export function printError(err) {
 }
 
 /**
+ * Suite options of a run that drives the suite itself (demo, benches): services' logs
+ * to `.apiary/logs/`, a free gateway port, log level `APIARY_LOG_LEVEL` or `warn`,
+ * exit code 130 when interrupted.
+ * @param {{ build: boolean, dist: string, runtimes: number }} opts the command's
+ *   `--no-build`, `--dist` and `--runtimes`
+ * @returns {SuiteOptions & { interruptExitCode: number }}
+ */
+export function headlessSuiteOptions(opts) {
+  return {
+    build: opts.build,
+    dist: path.resolve(opts.dist),
+    runtimes: opts.runtimes,
+    services: true,
+    output: 'file',
+    logLevel: process.env.APIARY_LOG_LEVEL || 'warn',
+    httpPort: 'free',
+    interruptExitCode: 130,
+  };
+}
+
+/**
  * Start the suite, run `body` against it, and stop it, whatever happens: start-up
  * failure, body failure, an unexpected child exit (reported with its log tail), or
  * SIGINT/SIGTERM/SIGHUP at any point (a second signal more than 3 s after the first

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError } from 'commander';
 
 /** Absolute path of the repository root (two levels above this file). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -281,16 +282,17 @@ export function round(x, digits = 2) {
 }
 
 /**
- * Parse a positive integer option value (for commander).
+ * Commander parser of a positive integer option value.
  * @param {string} name option name used in the error, e.g. `--runtimes`
  * @returns {(value: string) => number} parser
- * @throws {LauncherError} from the parser when the value is not an integer >= 1
+ * @throws {InvalidArgumentError} from the parser when the value is not an integer >= 1
+ *   (commander reports it as an option error with the usage)
  */
 export function positiveInt(name) {
   return (value) => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1) {
-      throw new LauncherError(`${name} must be a whole number >= 1, got '${value}'`);
+      throw new InvalidArgumentError(`${name} must be a whole number >= 1, got '${value}'`);
     }
     return n;
   };

@@ -1,50 +1,29 @@
-import { BeforeApplicationShutdown, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Module, OnApplicationBootstrap, Provider } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { EVENTS_STREAM, MEMORY_RESULTS_CONSUMER } from '@apiary/contracts';
-import { createDataSource, runMigrations, TaskResultRepository } from '@apiary/persistence';
+import { openDatabase, TaskResultRepository } from '@apiary/persistence';
 import {
   BatchConsumer,
   createHealthController,
-  DatabaseServiceEnv,
+  databaseProviders,
   ensureJetStreamTopology,
-  HEALTH_CHECKS,
-  HealthChecks,
   LOGGER,
   NATS_CONNECTION,
-  SERVICE_ENV,
 } from '@apiary/service-kit';
 import { ResultRecorder } from './results/result-recorder';
 
 const DATA_SOURCE = Symbol('MEMORY_DATA_SOURCE');
 
 const providers: Provider[] = [
-  {
-    provide: DATA_SOURCE,
-    inject: [SERVICE_ENV, HEALTH_CHECKS],
-    useFactory: async (env: DatabaseServiceEnv, checks: HealthChecks) => {
-      const ds = createDataSource(env.DATABASE_URL, env.DATABASE_POOL_SIZE);
-      await ds.initialize();
-      await runMigrations(ds);
-      checks.set('database', async () => (await ds.query('SELECT 1')).length === 1);
-      return ds;
-    },
-  },
+  ...databaseProviders(DATA_SOURCE, openDatabase),
   {
     provide: ResultRecorder,
     inject: [DATA_SOURCE],
     useFactory: (ds: DataSource) => new ResultRecorder(new TaskResultRepository(ds)),
   },
 ];
-
-/** Closes the connection pool after the consumer has stopped. */
-class DataSourceCloser implements OnApplicationShutdown {
-  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
-  async onApplicationShutdown(): Promise<void> {
-    if (this.ds.isInitialized) await this.ds.destroy();
-  }
-}
 
 /** Runs the results consumer for the life of the app. */
 class ResultsConsumerRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -80,6 +59,6 @@ class ResultsConsumerRunner implements OnApplicationBootstrap, BeforeApplication
 /** memory: stores every task result (batched, idempotent). */
 @Module({
   controllers: [createHealthController('memory')],
-  providers: [...providers, ResultsConsumerRunner, DataSourceCloser],
+  providers: [...providers, ResultsConsumerRunner],
 })
 export class MemoryModule {}

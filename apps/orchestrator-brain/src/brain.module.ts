@@ -25,7 +25,7 @@ import {
 import { databaseProviders } from './database/database.providers';
 import { Dispatcher } from './dispatch/dispatcher';
 import { LaneResolver, RouterLaneResolver } from './dispatch/lane-resolver';
-import { BrainFleetEnv as BrainEnv } from './env';
+import { BrainEnv } from './env';
 import { LeaseReaper } from './lifecycle/lease-reaper';
 import { TaskEventsProcessor } from './lifecycle/task-events.processor';
 import { TaskLifecycle } from './lifecycle/task-lifecycle';

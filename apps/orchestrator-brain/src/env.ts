@@ -55,10 +55,8 @@ export class BrainEnv extends DatabaseServiceEnv {
   /** How long an idempotency key returns its first task, seconds (default 86,400). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(1)
   APIARY_IDEMPOTENCY_TTL_S = 86_400;
-}
 
-/** Bots and swarms settings of orchestrator-brain (issue "Bots and swarms at 50,000"). */
-export class BrainFleetEnv extends BrainEnv {
+  // Bots and swarms (seed 001).
   /** Most bots (not retired) per deployment (default 50,000); past it: 409 BOT_CAPACITY_EXCEEDED. */
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000)
   APIARY_MAX_BOTS = 50_000;

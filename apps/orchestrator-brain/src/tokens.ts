@@ -10,5 +10,3 @@ export const PRIORITY_POLICY = Symbol('PRIORITY_POLICY');
 export const TASK_LIFECYCLE = Symbol('TASK_LIFECYCLE');
 /** The `LaneResolver` (task type → JetStream lane, asked of task-router). */
 export const LANE_RESOLVER = Symbol('LANE_RESOLVER');
-/** The service's validated environment (re-exported from service-kit). */
-export { SERVICE_ENV as SERVICE_ENV_TOKEN } from '@apiary/service-kit';

@@ -37,7 +37,8 @@ const MIGRATION_LOCK_KEY = 7_263_001;
 /**
  * Builds (does not connect) the TypeORM data source. Never `synchronize`.
  * @param url PostgreSQL URL
- * @param poolSize max connections of this replica
+ * @param poolSize max connections of this replica (at least 2: see {@link runMigrations})
+ * @param extra further TypeORM options, merged last
  */
 export function createDataSource(url: string, poolSize = 10, extra: Partial<DataSourceOptions> = {}): DataSource {
   return new DataSource({
@@ -70,4 +71,34 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
     await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     await runner.release();
   }
+}
+
+/**
+ * Connects to PostgreSQL and applies pending migrations (DESIGN.md "Running it":
+ * migrations at start-up).
+ * @param url PostgreSQL URL
+ * @param poolSize max connections of this replica
+ * @returns the connected data source and the names of the migrations applied
+ * @throws the driver's error when PostgreSQL is unreachable or a migration fails
+ */
+export async function openDatabase(url: string, poolSize = 10): Promise<{ dataSource: DataSource; applied: string[] }> {
+  const dataSource = createDataSource(url, poolSize);
+  await dataSource.initialize();
+  try {
+    return { dataSource, applied: await runMigrations(dataSource) };
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+}
+
+/**
+ * Brings a database to the latest schema and disconnects (test set-up, one-off runs).
+ * @param url PostgreSQL URL
+ * @returns the names of the migrations applied
+ */
+export async function migrateDatabase(url: string): Promise<string[]> {
+  const { dataSource, applied } = await openDatabase(url, 2);
+  await dataSource.destroy();
+  return applied;
 }

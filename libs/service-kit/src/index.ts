@@ -15,3 +15,4 @@ export * from './health';
 export * from './bootstrap';
 export * from './jetstream';
 export * from './batch-consumer';
+export * from './database';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode as NatsErrorCode, headers, JSONCodec, NatsConnection, NatsError } from 'nats';
 import { ApiaryError, isErrorPayload } from '@apiary/contracts';
 import { injectTraceHeaders, SpanKind, withSpan } from '@apiary/telemetry';
+import { fromErrorPayload } from './errors';
 
 const codec = JSONCodec<unknown>();
 
@@ -52,7 +53,7 @@ export class NatsRpcClient {
         }
         const body = codec.decode(reply.data) as { err?: unknown; response?: unknown };
         if (body.err !== undefined && body.err !== null) {
-          if (isErrorPayload(body.err)) throw new ApiaryError(body.err.code, body.err.message, body.err.details);
+          if (isErrorPayload(body.err)) throw fromErrorPayload(body.err);
           throw new ApiaryError('INTERNAL', `${subject} failed: ${describe(body.err)}`);
         }
         return body.response as TReply;

@@ -57,6 +57,12 @@ export function currentTraceCarrier(): Record<string, string> {
   return carrier;
 }
 
+/** @returns the active context as a carrier to persist with a record, or null outside a trace */
+export function currentTraceCarrierOrNull(): Record<string, string> | null {
+  const carrier = currentTraceCarrier();
+  return Object.keys(carrier).length ? carrier : null;
+}
+
 /** Turns a persisted carrier back into a context (root context when empty). */
 export function contextFromCarrier(carrier: Record<string, string> | null | undefined): Context {
   return propagation.extract(context.active(), carrier ?? undefined, recordGetter);

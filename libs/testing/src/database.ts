@@ -21,7 +21,7 @@ export function adminDatabaseUrl(): string {
  * @param migrate optional schema set-up run on the new database's URL (e.g. the
  *   committed migrations); services that migrate at start-up need none
  */
-export async function createTestDatabase(migrate?: (url: string) => Promise<void>): Promise<TestDatabase> {
+export async function createTestDatabase(migrate?: (url: string) => Promise<unknown>): Promise<TestDatabase> {
   const name = `apiary_test_${randomBytes(5).toString('hex')}`;
   const admin = new Client({ connectionString: adminDatabaseUrl() });
   await admin.connect();

@@ -12,7 +12,7 @@ import {
   Tier,
 } from '@apiary/contracts';
 import type { BotRepository, NewTaskRow, TaskRepository } from '@apiary/persistence';
-import { currentTraceCarrier } from '@apiary/telemetry';
+import { currentTraceCarrierOrNull } from '@apiary/telemetry';
 import type { LaneResolver } from '../dispatch/lane-resolver';
 import type { TaskLifecycle } from '../lifecycle/task-lifecycle';
 import type { PriorityPolicy } from '../priority/priority.service';
@@ -42,6 +42,17 @@ export type CompletionPublisher = (event: TaskCompletedEvent) => Promise<void>;
  * for the bot to lease them.
  */
 export class AssignmentService {
+  /**
+   * @param bots bot and swarm storage
+   * @param tasks task storage
+   * @param writer the transactional task writer (ranks, fairness, idempotency)
+   * @param lanes type → lane; a type without a lane is an external capability
+   * @param priority scoring (bot tier weight included)
+   * @param lifecycle state machine applied to external completions
+   * @param publishCompletion publishes external completions for memory
+   * @param config attempts, fair-share cost (s), external lease (ms)
+   * @param onQueued wakes the dispatcher
+   */
   constructor(
     private readonly bots: BotRepository,
     private readonly tasks: TaskRepository,
@@ -73,7 +84,7 @@ export class AssignmentService {
    * @throws ApiaryError `BOT_NOT_FOUND`, `BOT_RETIRED`, `CAPABILITY_MISMATCH`, `INVALID_TASK_DATA`
    */
   async assignToBot(botId: string, task: BotTaskInput, fairnessKey: string | null): Promise<BotTaskAssignment> {
-    const bot = await this.bots.lockBot(botId);
+    const bot = await this.bots.findBot(botId);
     if (!bot) throw new ApiaryError('BOT_NOT_FOUND', `bot ${botId} not found`, { bot_id: botId });
     if (bot.status !== 'active') throw new ApiaryError('BOT_RETIRED', `bot ${botId} is retired`, { bot_id: botId });
     this.checkCapability(bot.capabilities, task.type, `bot ${botId}`);
@@ -87,7 +98,6 @@ export class AssignmentService {
 
   private row(task: BotTaskInput, tier: Tier, extra: Partial<NewTaskRow>): NewTaskRow {
     const score = this.priority.score(task.priority ?? 'normal', task.type, tier);
-    const carrier = currentTraceCarrier();
     return {
       id: randomUUID(),
       type: task.type,
@@ -99,7 +109,7 @@ export class AssignmentService {
       idempotency_key: null,
       batch_id: null,
       fairness_key: null,
-      trace_carrier: Object.keys(carrier).length ? carrier : null,
+      trace_carrier: currentTraceCarrierOrNull(),
       created_at: new Date().toISOString(),
       ...extra,
     };
@@ -114,7 +124,7 @@ export class AssignmentService {
    * @throws ApiaryError `SWARM_NOT_FOUND`, `CAPABILITY_MISMATCH`, `INVALID_TASK_DATA`
    */
   async assignToSwarm(swarmId: string, task: BotTaskInput): Promise<SwarmAssignment> {
-    const swarm = await this.bots.lockSwarm(swarmId);
+    const swarm = await this.bots.findSwarm(swarmId);
     if (!swarm || swarm.status !== 'active') throw new ApiaryError('SWARM_NOT_FOUND', `swarm ${swarmId} not found`, { swarm_id: swarmId });
     this.checkCapability(swarm.capabilities, task.type, `swarm ${swarmId}`);
     const data = task.data ?? {};
@@ -148,7 +158,7 @@ export class AssignmentService {
           maxAttempts: this.config.maxAttempts,
           fairnessKey,
           external,
-          traceCarrier: Object.keys(currentTraceCarrier()).length ? currentTraceCarrier() : null,
+          traceCarrier: currentTraceCarrierOrNull(),
         });
       });
     }
@@ -221,7 +231,7 @@ export class AssignmentService {
    * @throws ApiaryError `BOT_NOT_FOUND`, `BOT_RETIRED`
    */
   async leaseNext(botId: string, leaseMs?: number): Promise<LeasedTask | null> {
-    const bot = await this.bots.lockBot(botId);
+    const bot = await this.bots.findBot(botId);
     if (!bot) throw new ApiaryError('BOT_NOT_FOUND', `bot ${botId} not found`, { bot_id: botId });
     if (bot.status !== 'active') throw new ApiaryError('BOT_RETIRED', `bot ${botId} is retired`, { bot_id: botId });
     const leased = await this.tasks.leaseExternal(botId, leaseMs ?? this.config.externalLeaseMs);
@@ -260,11 +270,9 @@ export class AssignmentService {
         finished_at: now.toISOString(),
         latency_ms: task.started_at ? now.getTime() - Date.parse(task.started_at) : 0,
       };
-      const d = this.lifecycle.decide(task, [{ kind: 'completed', event: ev }], now);
-      if (d) {
-        await tx.applyUpdates([d.update], d.transitions);
-        if (d.update.to_status === 'succeeded') await tx.bumpCounter('tasks.executed', 1);
-      }
+      const { updates, transitions } = this.lifecycle.decideMany([task], () => [{ kind: 'completed', event: ev }], now);
+      await tx.applyUpdates(updates, transitions);
+      await tx.bumpCounter('tasks.executed', updates.filter((u) => u.to_status === 'succeeded').length);
       return ev;
     });
     await this.publishCompletion(event);

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ApiaryError } from '@apiary/contracts';
-import { BotRepository, createDataSource, runMigrations } from '@apiary/persistence';
+import { BotRepository, createDataSource, migrateDatabase } from '@apiary/persistence';
 import { createTestDatabase, TestDatabase } from '@apiary/testing';
 import { FleetService } from './fleet.service';
 
@@ -11,12 +11,7 @@ describe('FleetService (PostgreSQL)', () => {
   let fleet: FleetService;
 
   beforeAll(async () => {
-    db = await createTestDatabase(async (url) => {
-      const m = createDataSource(url, 2);
-      await m.initialize();
-      await runMigrations(m);
-      await m.destroy();
-    });
+    db = await createTestDatabase(migrateDatabase);
     ds = createDataSource(db.url, 8);
     await ds.initialize();
     fleet = new FleetService(new BotRepository(ds), { maxBots: 1000 });

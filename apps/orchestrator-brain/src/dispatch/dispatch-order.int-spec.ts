@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
 import { laneOf, PriorityLevel, TypeRoute, workSubject } from '@apiary/contracts';
-import { createDataSource, NewTaskRow, runMigrations, TaskRepository } from '@apiary/persistence';
+import { createDataSource, migrateDatabase, NewTaskRow, TaskRepository } from '@apiary/persistence';
 import { createTestDatabase, TestDatabase } from '@apiary/testing';
 import { PriorityPolicy } from '../priority/priority.service';
 import { TaskWriter } from '../tasks/task-writer';
@@ -23,12 +23,7 @@ describe('dispatch order (PostgreSQL)', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase(async (url) => {
-      const m = createDataSource(url, 2);
-      await m.initialize();
-      await runMigrations(m);
-      await m.destroy();
-    });
+    db = await createTestDatabase(migrateDatabase);
     ds = createDataSource(db.url, 4);
     await ds.initialize();
     repo = new TaskRepository(ds);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { TaskRepository, TaskUpdate, TransitionRow } from '@apiary/persistence';
+import type { TaskRepository } from '@apiary/persistence';
 import type { TaskLifecycle } from './task-lifecycle';
 
 type ReaperRepository = Pick<TaskRepository, 'transaction'>;
@@ -47,16 +47,11 @@ export class LeaseReaper {
   async reap(): Promise<number> {
     return this.repo.transaction(async (tx) => {
       const expired = await tx.lockExpiredLeases(500);
-      const updates: TaskUpdate[] = [];
-      const transitions: TransitionRow[] = [];
-      const now = new Date();
-      for (const task of expired) {
-        const d = this.lifecycle.decide(task, [{ kind: 'lease_expired', attempt: task.attempts }], now);
-        if (d) {
-          updates.push(d.update);
-          transitions.push(...d.transitions);
-        }
-      }
+      const { updates, transitions } = this.lifecycle.decideMany(
+        expired,
+        (task) => [{ kind: 'lease_expired', attempt: task.attempts }],
+        new Date(),
+      );
       return (await tx.applyUpdates(updates, transitions)).length;
     });
   }

@@ -6,7 +6,7 @@ import {
   TaskCompletionsEvent,
   TaskStartedEvent,
 } from '@apiary/contracts';
-import type { TaskRepository, TaskUpdate, TransitionRow } from '@apiary/persistence';
+import type { TaskRepository } from '@apiary/persistence';
 import { contextFromCarrier, SpanKind, withSpan } from '@apiary/telemetry';
 import { LifecycleEvent, TaskLifecycle } from './task-lifecycle';
 
@@ -89,16 +89,8 @@ export class TaskEventsProcessor {
     const apply = () =>
       this.repo.transaction(async (tx) => {
         const tasks = await tx.lockByIds([...byTask.keys()]);
-        const updates: TaskUpdate[] = [];
-        const transitions: TransitionRow[] = [];
         const botOf = new Map(tasks.map((t) => [t.id, t.bot_id ?? null]));
-        const now = this.now();
-        for (const task of tasks) {
-          const decision = this.lifecycle.decide(task, byTask.get(task.id) ?? [], now);
-          if (!decision) continue;
-          updates.push(decision.update);
-          transitions.push(...decision.transitions);
-        }
+        const { updates, transitions } = this.lifecycle.decideMany(tasks, (t) => byTask.get(t.id) ?? [], this.now());
         const applied = await tx.applyUpdates(updates, transitions);
         // Fleet counter of bot tasks executed, in the same transaction (GET /bots/stats).
         const appliedSet = new Set(applied);

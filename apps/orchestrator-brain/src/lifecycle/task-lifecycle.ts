@@ -55,6 +55,29 @@ export class TaskLifecycle {
   }
 
   /**
+   * Decides for several locked tasks at once.
+   * @param tasks locked task rows
+   * @param eventsOf the events of one task, in arrival order
+   * @param now current time
+   * @returns one collapsed update per changed task, and every transition taken
+   */
+  decideMany(
+    tasks: InFlightTask[],
+    eventsOf: (task: InFlightTask) => LifecycleEvent[],
+    now: Date,
+  ): { updates: TaskUpdate[]; transitions: Transition[] } {
+    const updates: TaskUpdate[] = [];
+    const transitions: Transition[] = [];
+    for (const task of tasks) {
+      const d = this.decide(task, eventsOf(task), now);
+      if (!d) continue;
+      updates.push(d.update);
+      transitions.push(...d.transitions);
+    }
+    return { updates, transitions };
+  }
+
+  /**
    * Folds events (in arrival order) into one update of `task`.
    * @param task the locked task row
    * @param events events for this task

@@ -8,6 +8,7 @@ import { PriorityConfigService } from './priority-config.service';
 export class PriorityHandler {
   constructor(private readonly config: PriorityConfigService) {}
 
+  /** The priority rules in force: levels, type multipliers, tier weights, aging (points/min). */
   @MessagePattern(BRAIN_PRIORITY_GET)
   get(): PriorityConfigView {
     return this.config.view();

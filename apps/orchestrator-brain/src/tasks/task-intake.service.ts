@@ -7,7 +7,7 @@ import {
   TaskView,
 } from '@apiary/contracts';
 import type { NewTaskRow, TaskRepository } from '@apiary/persistence';
-import { currentTraceCarrier } from '@apiary/telemetry';
+import { currentTraceCarrierOrNull } from '@apiary/telemetry';
 import type { PriorityPolicy } from '../priority/priority.service';
 import type { LaneResolver } from '../dispatch/lane-resolver';
 import type { TaskWriter } from './task-writer';
@@ -19,7 +19,7 @@ export interface IntakeConfig {
   maxAttempts: number;
 }
 
-type IntakeRepository = Pick<TaskRepository, 'findView'>;
+type IntakeRepository = Pick<TaskRepository, 'findView' | 'transaction'>;
 
 /**
  * Task intake (DESIGN.md "Task lifecycle"; seed 001 "/orchestrate"): checks each
@@ -80,9 +80,24 @@ export class TaskIntakeService {
     return { batch_id: batchId, task_ids: rows.map((_, i) => ids.get(i) as string) };
   }
 
-  /** Wakes the dispatcher (a task was re-queued outside intake). */
-  nudge(): void {
+  /**
+   * Re-drives a task that ended dead, failed, cancelled or timed out: back to
+   * `queued` with `maxAttempts` more attempts (its history is kept).
+   * @returns the task, queued again
+   * @throws ApiaryError `TASK_NOT_FOUND`; `TASK_NOT_RETRYABLE` naming its status otherwise
+   */
+  async redrive(taskId: string): Promise<TaskView> {
+    const outcome = await this.repo.transaction((tx) => tx.redrive(taskId, this.config.maxAttempts));
+    if (!outcome) throw new ApiaryError('TASK_NOT_FOUND', `task ${taskId} not found`, { task_id: taskId });
+    if (!outcome.redriven) {
+      throw new ApiaryError(
+        'TASK_NOT_RETRYABLE',
+        `task ${taskId} is ${outcome.before}; only dead, failed, cancelled or timed-out tasks can be retried`,
+        { task_id: taskId, status: outcome.before },
+      );
+    }
     this.onQueued();
+    return (await this.repo.findView(taskId)) as TaskView;
   }
 
   private async validate(inputs: TaskInput[], path: (i: number) => string): Promise<void> {
@@ -101,7 +116,6 @@ export class TaskIntakeService {
 
   private toRow(input: TaskInput, fairnessKey: string | null, batchId: string | null, now: number): NewTaskRow {
     const score = this.priority.score(input.priority ?? 'normal', input.type);
-    const carrier = currentTraceCarrier();
     return {
       id: randomUUID(),
       type: input.type,
@@ -113,7 +127,7 @@ export class TaskIntakeService {
       idempotency_key: input.idempotency_key ?? null,
       batch_id: batchId,
       fairness_key: fairnessKey,
-      trace_carrier: Object.keys(carrier).length ? carrier : null,
+      trace_carrier: currentTraceCarrierOrNull(),
       created_at: new Date(now).toISOString(),
     };
   }

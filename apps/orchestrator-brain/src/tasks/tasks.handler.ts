@@ -21,9 +21,8 @@ import {
   TaskView,
 } from '@apiary/contracts';
 import type { TaskRepository } from '@apiary/persistence';
-import { PRIORITY_POLICY, SERVICE_ENV_TOKEN, TASK_REPOSITORY } from '../tokens';
+import { PRIORITY_POLICY, TASK_REPOSITORY } from '../tokens';
 import type { PriorityPolicy } from '../priority/priority.service';
-import type { BrainEnv } from '../env';
 import { TaskIntakeService } from './task-intake.service';
 
 /** NATS entry of task intake and reads (`apiary.brain.submit`, `.submit-batch`, `.get-task`). */
@@ -33,7 +32,6 @@ export class TasksHandler {
     private readonly intake: TaskIntakeService,
     @Inject(TASK_REPOSITORY) private readonly repo: TaskRepository,
     @Inject(PRIORITY_POLICY) private readonly priority: PriorityPolicy,
-    @Inject(SERVICE_ENV_TOKEN) private readonly env: BrainEnv,
   ) {}
 
   /** @throws ApiaryError UNKNOWN_TASK_TYPE | INVALID_TASK_DATA | VALIDATION_FAILED */
@@ -68,26 +66,13 @@ export class TasksHandler {
    * @throws ApiaryError TASK_NOT_FOUND | TASK_NOT_RETRYABLE (409, names its status)
    */
   @MessagePattern(BRAIN_RETRY_TASK)
-  async retry(@Payload() req: RetryTaskRequest): Promise<TaskView> {
-    const outcome = await this.repo.transaction((tx) => tx.redrive(req.task_id, this.env.APIARY_MAX_ATTEMPTS));
-    if (!outcome) throw new ApiaryError('TASK_NOT_FOUND', `task ${req.task_id} not found`, { task_id: req.task_id });
-    if (!outcome.redriven) {
-      throw new ApiaryError('TASK_NOT_RETRYABLE', `task ${req.task_id} is ${outcome.before}; only dead, failed, cancelled or timed-out tasks can be retried`, {
-        task_id: req.task_id,
-        status: outcome.before,
-      });
-    }
-    this.onRequeued();
-    return (await this.repo.findView(req.task_id)) as TaskView;
+  retry(@Payload() req: RetryTaskRequest): Promise<TaskView> {
+    return this.intake.redrive(req.task_id);
   }
 
   /** Scores and orders tasks without running them (seed 002 "Task Prioritization"). */
   @MessagePattern(BRAIN_PRIORITIZE)
   prioritize(@Payload() req: PrioritizeRequest): PrioritizeReply {
     return { tasks: this.priority.prioritize(req.tasks) };
-  }
-
-  private onRequeued(): void {
-    this.intake.nudge();
   }
 }

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { PRIORITY_LEVELS, PriorityLevel, TaskErrorInfo, TaskStatus } from '../common/task';
+import { PRIORITY_LEVELS, PriorityLevel } from '../common/task';
 
 /** Subject: assign a task to one bot. {@link AssignBotTaskRequest} → {@link BotTaskAssignment}. */
 export const BRAIN_BOTS_ASSIGN = 'apiary.brain.bots.assign';
@@ -142,4 +142,3 @@ export class CompleteBotTaskRequest {
   error?: ExternalTaskError;
 }
 
-export type { TaskErrorInfo, TaskStatus };

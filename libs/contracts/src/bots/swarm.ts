@@ -1,21 +1,7 @@
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsDefined,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
-import { TIERS, Tier } from '../common/task';
-import { CAPABILITY_PATTERN } from './bot';
+import { IsDefined, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
+import { Tier } from '../common/task';
+import { CreateBotRequest } from './bot';
 
 /** Subject: create a swarm of `count` bots. {@link CreateSwarmRequest} → {@link SwarmCreatedView}. */
 export const BRAIN_SWARMS_CREATE = 'apiary.brain.swarms.create';
@@ -33,25 +19,15 @@ export const MAX_SWARM_SIZE = 50_000;
 /** Bot ids in one page of a swarm listing. */
 export const SWARM_PAGE_SIZE = 100;
 
-/** `POST /swarms` body (seed 001 "Create Bot Swarm"). */
-export class CreateSwarmRequest {
-  @IsDefined() @IsString() @MaxLength(200) @Matches(/\S/, { message: 'name must not be blank' })
-  name!: string;
-
+/**
+ * `POST /swarms` body (seed 001 "Create Bot Swarm"): the bots' template (name
+ * prefix, tier, capabilities, per-bot concurrency; see {@link CreateBotRequest})
+ * and how many to create.
+ */
+export class CreateSwarmRequest extends CreateBotRequest {
   /** Bots to create, 1..50,000. */
   @IsDefined() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_SWARM_SIZE)
   count!: number;
-
-  @IsDefined() @IsIn(TIERS)
-  tier!: Tier;
-
-  @IsDefined() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100)
-  @Matches(CAPABILITY_PATTERN, { each: true, message: 'each capability must match [A-Za-z0-9_.:-]{1,128}' })
-  capabilities!: string[];
-
-  /** Per-bot concurrency (default 1). */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
-  max_concurrency?: number;
 }
 
 /** A request naming one swarm. */

@@ -127,10 +127,18 @@ export class BotRepository {
     return rows[0] ? toBotView(rows[0]) : undefined;
   }
 
-  /** Locks a bot row (for assignment and retirement). */
+  /** Locks a bot row against retirement (inside a transaction). */
   async lockBot(id: string): Promise<BotRef | undefined> {
+    return this.findBot(id, 'FOR SHARE');
+  }
+
+  /**
+   * Reads what assignment needs of a bot (no lock: outside a transaction).
+   * @param lock row lock clause when called inside a transaction
+   */
+  async findBot(id: string, lock: '' | 'FOR SHARE' = ''): Promise<BotRef | undefined> {
     const rows = await this.q(
-      `SELECT id, tier, capabilities, status, swarm_id, max_concurrency FROM bots WHERE id = $1 FOR SHARE`,
+      `SELECT id, tier, capabilities, status, swarm_id, max_concurrency FROM bots WHERE id = $1 ${lock}`,
       [id],
     );
     const r = rows[0];
@@ -215,9 +223,17 @@ export class BotRepository {
     await this.q(`INSERT INTO swarms (id, name, tier, capabilities) VALUES ($1, $2, $3, $4)`, [s.id, s.name, s.tier, s.capabilities]);
   }
 
-  /** Locks and returns a swarm. */
+  /** Locks and returns a swarm (inside a transaction). */
   async lockSwarm(id: string): Promise<SwarmRow | undefined> {
-    const rows = await this.q(`SELECT * FROM swarms WHERE id = $1 FOR UPDATE`, [id]);
+    return this.findSwarm(id, 'FOR UPDATE');
+  }
+
+  /**
+   * Reads a swarm row (no lock: outside a transaction).
+   * @param lock row lock clause when called inside a transaction
+   */
+  async findSwarm(id: string, lock: '' | 'FOR UPDATE' = ''): Promise<SwarmRow | undefined> {
+    const rows = await this.q(`SELECT * FROM swarms WHERE id = $1 ${lock}`, [id]);
     const r = rows[0];
     return r
       ? {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, TestDatabase } from '@apiary/testing';
-import { createDataSource, runMigrations } from '../data-source';
+import { createDataSource, migrateDatabase } from '../data-source';
 import { NewTaskRow, TaskRepository } from './task.repository';
 
 // Real PostgreSQL: a database of its own, migrated, dropped afterwards.
@@ -11,12 +11,7 @@ describe('TaskRepository (PostgreSQL)', () => {
   let repo: TaskRepository;
 
   beforeAll(async () => {
-    db = await createTestDatabase(async (url) => {
-      const migrator = createDataSource(url, 1);
-      await migrator.initialize();
-      await runMigrations(migrator);
-      await migrator.destroy();
-    });
+    db = await createTestDatabase(migrateDatabase);
     ds = createDataSource(db.url, 4);
     await ds.initialize();
     repo = new TaskRepository(ds);

@@ -572,18 +572,4 @@ export class TaskRepository {
     if (delta === 0) return;
     await this.query(`UPDATE fleet_counters SET value = value + $2 WHERE key = $1`, [key, delta]);
   }
-
-  /** @returns counts of tasks by status (for health and the dashboard) */
-  async countByStatus(): Promise<Record<string, number>> {
-    const rows = await this.query<{ status: string; n: string }[]>(
-      `SELECT status, count(*) AS n FROM tasks GROUP BY status`,
-    );
-    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
-  }
-
-  /** Checks the connection (`SELECT 1`). */
-  async ping(): Promise<boolean> {
-    await this.query('SELECT 1');
-    return true;
-  }
 }

@@ -44,18 +44,4 @@ export class TaskResultRepository {
     );
     return (inserted as unknown[]).length;
   }
-
-  /** @returns total results stored and how many succeeded */
-  async counts(): Promise<{ total: number; succeeded: number }> {
-    const rows = await this.db.query(
-      `SELECT count(*) AS total, count(*) FILTER (WHERE success) AS succeeded FROM task_results`,
-    );
-    return { total: Number(rows[0].total), succeeded: Number(rows[0].succeeded) };
-  }
-
-  /** Checks the connection (`SELECT 1`). */
-  async ping(): Promise<boolean> {
-    await this.db.query('SELECT 1');
-    return true;
-  }
 }
