@@ -15,3 +15,8 @@ export * from './runtime/events';
 export * from './bots/bot';
 export * from './bots/swarm';
 export * from './bots/assign';
+export * from './router/services';
+export * from './router/routing';
+export * from './router/modules';
+export * from './brain/decisions';
+export * from './memory/service-stats';

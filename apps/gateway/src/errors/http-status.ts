@@ -22,12 +22,17 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'BOT_NOT_FOUND':
     case 'SWARM_NOT_FOUND':
     case 'BATCH_NOT_FOUND':
+    case 'SERVICE_NOT_FOUND':
+    case 'MODULE_NOT_FOUND':
       return 404;
     case 'IDEMPOTENCY_CONFLICT':
     case 'BOT_CAPACITY_EXCEEDED':
     case 'BOT_RETIRED':
     case 'TASK_NOT_LEASED':
     case 'TASK_NOT_RETRYABLE':
+    case 'MODULE_HAS_DEPENDENTS':
+    case 'MODULE_DEPENDENCY_DISABLED':
+    case 'MODULE_DISABLED':
       return 409;
     case 'PAYLOAD_TOO_LARGE':
     case 'BATCH_TOO_LARGE':
@@ -35,10 +40,12 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'UNKNOWN_TASK_TYPE':
     case 'INVALID_TASK_DATA':
     case 'CAPABILITY_MISMATCH':
+    case 'NO_CAPABLE_SERVICE':
       return 422;
     case 'INTERNAL':
       return 500;
     case 'SERVICE_UNAVAILABLE':
+    case 'NO_HEALTHY_SERVICE':
       return 503;
     case 'UPSTREAM_TIMEOUT':
       return 504;

@@ -17,7 +17,7 @@ describe('dispatch order (PostgreSQL)', () => {
   let repo: TaskRepository;
   const lanes: LaneResolver = {
     resolve: async (types) => ({
-      routes: new Map<string, TypeRoute>(types.map((t) => [t, { task_type: t, lane: laneOf(t), subject: workSubject(laneOf(t)), handler: t }])),
+      routes: new Map<string, TypeRoute>(types.map((t) => [t, { task_type: t, lane: laneOf(t), subject: workSubject(laneOf(t)), handler: t, kind: 'builtin' as const }])),
       unknown: [],
     }),
   };

@@ -9,6 +9,7 @@ describe('LaneCatalog', () => {
       lane: 'text_sentiment',
       subject: 'apiary.work.text_sentiment',
       handler: 'text.sentiment',
+      kind: 'builtin',
     });
   });
 

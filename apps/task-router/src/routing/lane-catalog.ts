@@ -19,7 +19,7 @@ export class LaneCatalog {
     const handler = this.handlers.get(taskType);
     if (!handler) return undefined;
     const lane = laneOf(taskType);
-    return { task_type: taskType, lane, subject: workSubject(lane), handler };
+    return { task_type: taskType, lane, subject: workSubject(lane), handler, kind: 'builtin' };
   }
 
   /** Routes several types at once. */

@@ -47,6 +47,12 @@ export interface TaskErrorInfo {
   message: string;
   /** Whether another attempt may succeed (timeouts, 5xx, lost leases). */
   retryable: boolean;
+  /**
+   * The attempt already spent its retries (e.g. the `http` handler tried every
+   * routed service per its retry strategy): the task goes straight to `dead`
+   * instead of being retried again by the brain.
+   */
+  exhausted?: boolean;
 }
 
 /**

@@ -25,8 +25,10 @@ export interface TypeRoute {
   lane: string;
   /** JetStream subject the work is published on, `apiary.work.<lane>`. */
   subject: string;
-  /** Handler that runs it on bot-runtime. */
+  /** Handler that runs it on bot-runtime (`http` for a registered-service capability). */
   handler: string;
+  /** `builtin`: a bot-runtime handler serves the type; `service`: registered HTTP services do. */
+  kind: 'builtin' | 'service';
 }
 
 /** Reply of {@link ROUTER_ROUTE_TYPES}. */
@@ -34,4 +36,6 @@ export interface RouteTypesReply {
   routes: TypeRoute[];
   /** Types no handler or registered capability serves. */
   unknown: string[];
+  /** Known types whose module (built-in handler, or every capable service) is disabled. */
+  disabled?: string[];
 }

@@ -44,8 +44,24 @@ export interface TaskCompletedEvent {
   finished_at: string;
   /** Handler wall time in ms. */
   latency_ms: number;
+  /** Routed service whose reply (or last failure) is the outcome; absent for built-in handlers. */
+  service?: string;
+  /** Every call made to a routed service during this attempt, in order (retries and fallbacks). */
+  calls?: ServiceCallRecord[];
   /** W3C trace context of the attempt (a batch message has one header, events many traces). */
   traceparent?: string;
+}
+
+/** One HTTP call of the `http` handler to a routed service (seed 002 "Complete Flow Example"). */
+export interface ServiceCallRecord {
+  service: string;
+  success: boolean;
+  /** Wall time of the call, ms. */
+  latency_ms: number;
+  /** Handler error code when it failed (`HTTP_503`, `HTTP_TIMEOUT`, `BREAKER_OPEN`, ...). */
+  error_code?: string;
+  /** The call went to a fallback service, not the primary. */
+  fallback: boolean;
 }
 
 /** Payload of {@link TASK_COMPLETIONS}. */

@@ -38,4 +38,15 @@ export interface WorkMessage {
   score: number;
   /** Time the brain published it (ISO-8601). */
   dispatched_at: string;
+  /**
+   * bot-runtime handler that runs it when it is not the type itself: `http` for a
+   * capability served by registered services (lane {@link SERVICE_LANE}).
+   */
+  handler?: string;
 }
+
+/**
+ * Lane of every task whose type is a capability of registered HTTP services
+ * (issue 4): bot-runtime's `http` handler asks the router for a route per attempt.
+ */
+export const SERVICE_LANE = 'service';
