@@ -65,8 +65,12 @@ export class AssignmentService {
     private readonly onQueued: () => void = () => undefined,
   ) {}
 
+  /** @throws ApiaryError `MODULE_DISABLED` when the type's module is disabled */
   private async isExternal(type: string): Promise<boolean> {
-    const { routes } = await this.lanes.resolve([type]);
+    const { routes, disabled } = await this.lanes.resolve([type]);
+    if (disabled.includes(type)) {
+      throw new ApiaryError('MODULE_DISABLED', `type: the module serving "${type}" is disabled`, { field: 'type', disabled_types: disabled });
+    }
     return !routes.has(type);
   }
 

@@ -19,6 +19,7 @@ describe('dispatch order (PostgreSQL)', () => {
     resolve: async (types) => ({
       routes: new Map<string, TypeRoute>(types.map((t) => [t, { task_type: t, lane: laneOf(t), subject: workSubject(laneOf(t)), handler: t, kind: 'builtin' as const }])),
       unknown: [],
+      disabled: [],
     }),
   };
 

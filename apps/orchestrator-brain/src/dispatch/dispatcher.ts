@@ -115,7 +115,7 @@ export class Dispatcher {
         tasks.map(async (task) => {
           const route = routes.get(task.type);
           if (!route) throw new Error(`no lane for type ${task.type}`);
-          await this.publish(task, route.subject, now);
+          await this.publish(task, route.subject, now, route.handler);
           return { id: task.id, lane: route.lane, attempt: task.attempts + 1 };
         }),
       );
@@ -129,7 +129,7 @@ export class Dispatcher {
     });
   }
 
-  private publish(task: ClaimedTask, subject: string, now: string): Promise<unknown> {
+  private publish(task: ClaimedTask, subject: string, now: string, handler: string): Promise<unknown> {
     const attempt = task.attempts + 1;
     return withSpan(
       `publish ${subject}`,
@@ -144,6 +144,7 @@ export class Dispatcher {
           priority: task.priority,
           score: task.score,
           dispatched_at: now,
+          ...(handler !== task.type ? { handler } : {}),
         };
         return this.js.publish(subject, codec.encode(message), { msgID: `${task.id}:${attempt}`, headers: h });
       },

@@ -1,14 +1,22 @@
 import { ROUTER_ROUTE_TYPES, RouteTypesReply, TypeRoute } from '@apiary/contracts';
 import type { NatsRpcClient } from '@apiary/service-kit';
 
+/** Routes of task types: known ones by type, unknown ones, and known types whose module is disabled. */
+export interface LaneResolution {
+  routes: Map<string, TypeRoute>;
+  unknown: string[];
+  /** Types whose module (built-in handler or every capable service) is disabled: refused at submit. */
+  disabled: string[];
+}
+
 /** Resolves task types to lanes (port of the brain; the task-router answers). */
 export interface LaneResolver {
   /**
    * @param types distinct task types
-   * @returns a route per known type, and the unknown types
+   * @returns a route per known, enabled type; the unknown types; the disabled ones
    * @throws ApiaryError `SERVICE_UNAVAILABLE` / `UPSTREAM_TIMEOUT` when the router is down
    */
-  resolve(types: string[]): Promise<{ routes: Map<string, TypeRoute>; unknown: string[] }>;
+  resolve(types: string[]): Promise<LaneResolution>;
 }
 
 /**
@@ -29,7 +37,7 @@ export class RouterLaneResolver implements LaneResolver {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async resolve(types: string[]): Promise<{ routes: Map<string, TypeRoute>; unknown: string[] }> {
+  async resolve(types: string[]): Promise<LaneResolution> {
     const routes = new Map<string, TypeRoute>();
     const missing: string[] = [];
     const t = this.now();
@@ -38,12 +46,12 @@ export class RouterLaneResolver implements LaneResolver {
       if (hit && hit.until > t) routes.set(type, hit.route);
       else missing.push(type);
     }
-    if (missing.length === 0) return { routes, unknown: [] };
+    if (missing.length === 0) return { routes, unknown: [], disabled: [] };
     const reply = await this.rpc.request<RouteTypesReply>(ROUTER_ROUTE_TYPES, { task_types: missing });
     for (const route of reply.routes) {
       routes.set(route.task_type, route);
       this.cache.set(route.task_type, { route, until: t + this.ttlMs });
     }
-    return { routes, unknown: reply.unknown };
+    return { routes, unknown: reply.unknown, disabled: reply.disabled ?? [] };
   }
 }

@@ -67,6 +67,13 @@ describe('TaskLifecycle', () => {
     expect(lifecycle.decide(task(), [completed({ success: false, error: fatal })], now)!.update).toMatchObject({ to_status: 'failed', error: fatal });
   });
 
+  it('sends a failure whose retries the handler already spent straight to dead, even on the first attempt', () => {
+    const exhausted = { code: 'ALL_SERVICES_FAILED', message: 'a, b failed', retryable: false, exhausted: true };
+    const d = lifecycle.decide(task(), [completed({ success: false, error: exhausted })], now)!;
+    expect(d.update).toMatchObject({ to_status: 'dead', error: exhausted });
+    expect(d.transitions.at(-1)).toMatchObject({ to_status: 'dead', reason: 'retries_exhausted' });
+  });
+
   it('re-queues an expired lease, or kills the task after its last attempt', () => {
     expect(lifecycle.decide(task({ status: 'running' }), [{ kind: 'lease_expired', attempt: 1 }], now)!.update.to_status).toBe('queued');
     expect(lifecycle.decide(task({ status: 'running', attempts: 3 }), [{ kind: 'lease_expired', attempt: 3 }], now)!.update.to_status).toBe('dead');

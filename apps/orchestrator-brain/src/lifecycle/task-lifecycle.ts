@@ -163,7 +163,11 @@ export class TaskLifecycle {
     retryTo: 'retrying' | 'queued' = 'retrying',
   ): void {
     update.error = error;
-    if (!error.retryable) {
+    if (error.exhausted) {
+      // The handler already spent the retries (every routed service tried): dead letter now.
+      update.finished_at = finishedAt;
+      move('dead', 'retries_exhausted');
+    } else if (!error.retryable) {
       update.finished_at = finishedAt;
       move('failed', 'completed');
     } else if (task.attempts >= task.max_attempts) {

@@ -48,7 +48,7 @@ export class TaskIntakeService {
   /**
    * Submits one task.
    * @returns the task and whether this call created it (false: idempotent repeat)
-   * @throws ApiaryError `UNKNOWN_TASK_TYPE`, `INVALID_TASK_DATA` (422), or router errors
+   * @throws ApiaryError `UNKNOWN_TASK_TYPE`, `INVALID_TASK_DATA` (422), `MODULE_DISABLED` (409), or router errors
    */
   async submit(input: TaskInput, fairnessKey: string | null): Promise<SubmitTaskReply> {
     await this.validate([input], (i) => (i === 0 ? '' : `tasks.${i}.`));
@@ -101,7 +101,7 @@ export class TaskIntakeService {
   }
 
   private async validate(inputs: TaskInput[], path: (i: number) => string): Promise<void> {
-    const { unknown } = await this.lanes.resolve(inputs.map((t) => t.type));
+    const { unknown, disabled } = await this.lanes.resolve(inputs.map((t) => t.type));
     if (unknown.length > 0) {
       const unknownSet = new Set(unknown);
       const index = inputs.findIndex((t) => unknownSet.has(t.type));
@@ -109,6 +109,15 @@ export class TaskIntakeService {
         field: `${path(index)}type`,
         index,
         unknown_types: unknown,
+      });
+    }
+    if (disabled.length > 0) {
+      const disabledSet = new Set(disabled);
+      const index = inputs.findIndex((t) => disabledSet.has(t.type));
+      throw new ApiaryError('MODULE_DISABLED', `${path(index)}type: the module serving "${inputs[index].type}" is disabled`, {
+        field: `${path(index)}type`,
+        index,
+        disabled_types: disabled,
       });
     }
     inputs.forEach((input, i) => assertTaskData(input.type, input.data, path(i)));
