@@ -508,6 +508,21 @@ describe('OpenAPI document and Swagger UI', () => {
       '/swarms/{swarm_id}/bots',
       '/swarms/{swarm_id}/tasks',
       '/swarms/{swarm_id}/batches/{batch_id}',
+      '/decisions',
+      '/brain/performance',
+      '/services',
+      '/services/{name}',
+      '/services/{name}/health',
+      '/route',
+      '/routing/stats',
+      '/routing/policies',
+      '/routing/policies/{task_type}',
+      '/modules',
+      '/modules/health',
+      '/modules/by-category',
+      '/modules/{name}',
+      '/modules/{name}/enable',
+      '/modules/{name}/disable',
       '/health',
       '/livez',
       '/readyz',
@@ -534,7 +549,7 @@ describe('OpenAPI document and Swagger UI', () => {
   });
 
   it('gives every operation a tag, a success response and the error body', () => {
-    const tags = new Set(['tasks', 'bots', 'swarms', 'health']);
+    const tags = new Set(['tasks', 'bots', 'swarms', 'health', 'brain', 'routing', 'modules']);
     for (const { method, path, op } of operations()) {
       const where = `${method} ${path}`;
       expect({ where, tags: op.tags?.filter((t) => tags.has(t)).length }).toEqual({ where, tags: 1 });

@@ -8,6 +8,10 @@ import { TasksController } from './tasks/tasks.handler';
 import { BotsController } from './bots/bots.handler';
 import { SwarmsController } from './bots/swarms.handler';
 import { PriorityController } from './priority/priority.handler';
+import { ServicesController } from './routing/services.handler';
+import { RoutingController } from './routing/routing.handler';
+import { ModulesController } from './routing/modules.handler';
+import { DecisionsController } from './decisions/decisions.handler';
 
 /**
  * Root module of the gateway: the service kit (env, NATS connection, RPC client
@@ -24,7 +28,19 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ServiceKitModule.forRoot({ service: 'gateway', env, logger, rpcTimeoutMs: env.APIARY_RPC_TIMEOUT_MS })],
-      controllers: [TasksController, OrchestrateController, BotsController, SwarmsController, PriorityController, HealthController, createHealthController('gateway')],
+      controllers: [
+        TasksController,
+        OrchestrateController,
+        BotsController,
+        SwarmsController,
+        PriorityController,
+        DecisionsController,
+        ServicesController,
+        RoutingController,
+        ModulesController,
+        HealthController,
+        createHealthController('gateway'),
+      ],
     };
   }
 }
