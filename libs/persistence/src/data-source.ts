@@ -6,6 +6,10 @@ import { InitialSchema1763900000000 } from './migrations/1763900000000-InitialSc
 import { BotsAndSwarms1763910000000 } from './migrations/1763910000000-BotsAndSwarms';
 import { BatchCounters1763920000000 } from './migrations/1763920000000-BatchCounters';
 import { PriorityMultipliers1763930000000 } from './migrations/1763930000000-PriorityMultipliers';
+import { ServiceStats1763950000000 } from './migrations/1763950000000-ServiceStats';
+import { Decisions1763960000000 } from './migrations/1763960000000-Decisions';
+import { ServiceStatEntity } from './memory/service-stat.entity';
+import { DecisionCounterEntity } from './brain/decision-counter.entity';
 import { PriorityMultiplierEntity } from './brain/priority-multiplier.entity';
 import { BotEntity } from './brain/bot.entity';
 import { SwarmEntity } from './brain/swarm.entity';
@@ -22,6 +26,8 @@ export const ENTITIES = [
   FairnessClockEntity,
   BatchCounterEntity,
   PriorityMultiplierEntity,
+  ServiceStatEntity,
+  DecisionCounterEntity,
 ];
 /** Every committed migration, in order. */
 export const MIGRATIONS = [
@@ -29,6 +35,8 @@ export const MIGRATIONS = [
   BotsAndSwarms1763910000000,
   BatchCounters1763920000000,
   PriorityMultipliers1763930000000,
+  ServiceStats1763950000000,
+  Decisions1763960000000,
 ];
 
 /** Advisory-lock key serialising migrations across replicas and services. */

@@ -10,3 +10,6 @@ export * from './brain/fleet-counter.entity';
 export * from './memory/task-result.entity';
 export * from './memory/task-result.repository';
 export * from './brain/priority-multiplier.entity';
+export * from './memory/service-stat.entity';
+export * from './memory/service-stats.repository';
+export * from './brain/decision-counter.entity';

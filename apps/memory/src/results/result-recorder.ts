@@ -1,6 +1,6 @@
 import { JsMsg, JSONCodec } from 'nats';
 import { TaskCompletedEvent, TaskCompletionsEvent } from '@apiary/contracts';
-import type { TaskResultRepository, TaskResultRow } from '@apiary/persistence';
+import type { ServiceStatSample, TaskResultRepository, TaskResultRow } from '@apiary/persistence';
 import { contextFromCarrier, SpanKind, withSpan } from '@apiary/telemetry';
 
 const codec = JSONCodec<TaskCompletionsEvent>();
@@ -28,9 +28,37 @@ export function toResultRow(e: TaskCompletedEvent): TaskResultRow | undefined {
 }
 
 /**
+ * What one completion teaches (seed 002 "What the System Learns": success rates
+ * and execution times per task type and service):
+ * - with `calls` (a routed `http` task): one sample per call, `service =
+ *   call.service`, so every failed call to a failing service counts even when a
+ *   fallback service saved the attempt (an empty `calls` teaches nothing: no
+ *   service was called);
+ * - without: one sample for the handler that ran it (`service = handler`).
+ * Malformed calls (no service name or no boolean outcome) are skipped.
+ * @param e a completion event
+ */
+export function statSamples(e: TaskCompletedEvent): ServiceStatSample[] {
+  if (Array.isArray(e.calls)) {
+    return e.calls
+      .filter((c) => c && typeof c.service === 'string' && c.service.length > 0 && typeof c.success === 'boolean')
+      .map((c) => ({ task_type: e.type, service: c.service, success: c.success, latency_ms: c.latency_ms, at: e.finished_at }));
+  }
+  if (typeof e.handler !== 'string' || typeof e.success !== 'boolean') return [];
+  return [{ task_type: e.type, service: e.handler, success: e.success, latency_ms: e.latency_ms, at: e.finished_at }];
+}
+
+function keyOf(taskId: string, attempt: number): string {
+  return `${taskId.toLowerCase()}:${attempt}`;
+}
+
+/**
  * Records every task result once (DESIGN.md "memory"; idempotent by task id and
- * attempt, so a redelivered completion is stored once). One multi-row INSERT per
- * batch of completions.
+ * attempt, so a redelivered completion is stored once) and, in the same
+ * transaction, the per-(task type, service) statistics of the results newly
+ * stored ({@link statSamples}): the brain's decisions learn from them without a
+ * request per task (seed 002 `learn_from_result`, batched). One multi-row INSERT
+ * and one multi-row upsert per batch of completions.
  */
 export class ResultRecorder {
   /** @param repo result storage */
@@ -42,6 +70,7 @@ export class ResultRecorder {
    */
   async record(messages: JsMsg[]): Promise<number> {
     const rows: TaskResultRow[] = [];
+    const samples = new Map<string, ServiceStatSample[]>();
     for (const m of messages) {
       let events: TaskCompletedEvent[];
       try {
@@ -54,6 +83,8 @@ export class ResultRecorder {
         const row = toResultRow(event);
         if (!row) continue;
         rows.push(row);
+        const key = keyOf(row.task_id, row.attempt);
+        if (!samples.has(key)) samples.set(key, statSamples(event));
         // A span per result, in the trace of the task it belongs to.
         void withSpan('memory.record', () => undefined, {
           kind: SpanKind.CONSUMER,
@@ -62,6 +93,6 @@ export class ResultRecorder {
         });
       }
     }
-    return this.repo.insertMany(rows);
+    return this.repo.insertMany(rows, (stored) => stored.flatMap((r) => samples.get(keyOf(r.task_id, r.attempt)) ?? []));
   }
 }
