@@ -2,8 +2,9 @@ import { startTelemetry } from '@apiary/telemetry';
 startTelemetry('task-router');
 
 import 'reflect-metadata';
-import { BaseServiceEnv, serviceMain } from '@apiary/service-kit';
+import { serviceMain } from '@apiary/service-kit';
+import { RouterEnv } from './env';
 import { RouterModule } from './router.module';
 
-/** Boots task-router: validated env, telemetry, NATS handlers (queue group 'task-router'). */
-serviceMain({ service: 'task-router', env: BaseServiceEnv, imports: [RouterModule] });
+/** Boots task-router: validated env (RouterEnv: NATS, DATABASE_URL, routing and health-check settings), telemetry, NATS handlers (queue group 'task-router'). */
+serviceMain({ service: 'task-router', env: RouterEnv, imports: [RouterModule] });

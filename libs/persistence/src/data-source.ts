@@ -6,6 +6,8 @@ import { InitialSchema1763900000000 } from './migrations/1763900000000-InitialSc
 import { BotsAndSwarms1763910000000 } from './migrations/1763910000000-BotsAndSwarms';
 import { BatchCounters1763920000000 } from './migrations/1763920000000-BatchCounters';
 import { PriorityMultipliers1763930000000 } from './migrations/1763930000000-PriorityMultipliers';
+import { Router1763940000000 } from './migrations/1763940000000-Router';
+import { RouterConfigVersionEntity, RouterModuleEntity, RoutingCounterEntity, RoutingPolicyEntity } from './router/router.entities';
 import { ServiceStats1763950000000 } from './migrations/1763950000000-ServiceStats';
 import { Decisions1763960000000 } from './migrations/1763960000000-Decisions';
 import { ServiceStatEntity } from './memory/service-stat.entity';
@@ -26,6 +28,10 @@ export const ENTITIES = [
   FairnessClockEntity,
   BatchCounterEntity,
   PriorityMultiplierEntity,
+  RouterModuleEntity,
+  RoutingPolicyEntity,
+  RoutingCounterEntity,
+  RouterConfigVersionEntity,
   ServiceStatEntity,
   DecisionCounterEntity,
 ];
@@ -35,6 +41,7 @@ export const MIGRATIONS = [
   BotsAndSwarms1763910000000,
   BatchCounters1763920000000,
   PriorityMultipliers1763930000000,
+  Router1763940000000,
   ServiceStats1763950000000,
   Decisions1763960000000,
 ];

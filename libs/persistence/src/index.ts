@@ -13,3 +13,7 @@ export * from './brain/priority-multiplier.entity';
 export * from './memory/service-stat.entity';
 export * from './memory/service-stats.repository';
 export * from './brain/decision-counter.entity';
+export * from './router/router.entities';
+export * from './router/module.repository';
+export * from './router/routing-policy.repository';
+export * from './router/routing-counter.repository';

@@ -1,36 +1,78 @@
-import { BUILTIN_TASK_TYPES, laneOf, RouteTypesReply, TypeRoute, workSubject } from '@apiary/contracts';
+import { BUILTIN_TASK_TYPES, laneOf, RouteTypesReply, SERVICE_LANE, TypeRoute, workSubject } from '@apiary/contracts';
+
+/** What lane resolution needs to know of the modules (the registry snapshot). */
+export interface ModuleDirectory {
+  /** @returns whether a built-in handler is enabled; undefined when no built-in has that name */
+  builtinEnabled(name: string): boolean | undefined;
+  /**
+   * @returns `enabled` when an enabled registered service offers the capability,
+   *   `disabled` when services offer it but all are disabled, undefined when none does
+   */
+  capabilityState(taskType: string): 'enabled' | 'disabled' | undefined;
+}
+
+/** A directory with every built-in enabled and no registered service. */
+class BuiltinsOnly implements ModuleDirectory {
+  constructor(private readonly names: Set<string>) {}
+  builtinEnabled(name: string): boolean | undefined {
+    return this.names.has(name) ? true : undefined;
+  }
+  capabilityState(): undefined {
+    return undefined;
+  }
+}
 
 /**
- * Capability → lane resolution (DESIGN.md "task-router": capability matching).
- * A task type is a capability; the built-in bot-runtime handlers serve their own
- * types, each on its own JetStream lane so a slow capability cannot block another.
- * Registered external services (issue "router") will add capabilities here.
+ * Capability → lane resolution (DESIGN.md "task-router": capability matching;
+ * `apiary.router.route-types`, the brain's lane resolution). A task type is a capability:
+ * - a built-in bot-runtime handler serves its own type on its own JetStream lane
+ *   (`kind: 'builtin'`), so a slow capability cannot block another;
+ * - a capability of an enabled registered service runs on {@link SERVICE_LANE} with
+ *   bot-runtime's `http` handler, which asks the router for a route per attempt
+ *   (`kind: 'service'`);
+ * - a type whose module is disabled (a disabled built-in, or a capability whose every
+ *   service is disabled) is listed in `disabled`; anything else in `unknown`.
+ * Built-in handler names take precedence over service capabilities of the same name:
+ * a service offering `noop` never receives `noop` tasks submitted to the brain (and a
+ * disabled `noop` built-in makes `noop` disabled even if a service offers it).
  */
 export class LaneCatalog {
-  private readonly handlers: Map<string, string>;
+  private readonly builtins: Set<string>;
 
   /** @param builtinTypes capabilities served by bot-runtime handlers (default: all built-ins) */
   constructor(builtinTypes: string[] = Object.keys(BUILTIN_TASK_TYPES)) {
-    this.handlers = new Map(builtinTypes.map((t) => [t, t]));
+    this.builtins = new Set(builtinTypes);
   }
 
-  /** @returns the route of one type, or undefined when no handler serves it */
-  route(taskType: string): TypeRoute | undefined {
-    const handler = this.handlers.get(taskType);
-    if (!handler) return undefined;
-    const lane = laneOf(taskType);
-    return { task_type: taskType, lane, subject: workSubject(lane), handler, kind: 'builtin' };
+  /**
+   * @param taskType a task type
+   * @param directory module states (default: every built-in enabled, no services)
+   * @returns its route, `disabled`, or undefined when nothing serves it
+   */
+  route(taskType: string, directory: ModuleDirectory = new BuiltinsOnly(this.builtins)): TypeRoute | 'disabled' | undefined {
+    if (this.builtins.has(taskType)) {
+      if (directory.builtinEnabled(taskType) === false) return 'disabled';
+      const lane = laneOf(taskType);
+      return { task_type: taskType, lane, subject: workSubject(lane), handler: taskType, kind: 'builtin' };
+    }
+    const state = directory.capabilityState(taskType);
+    if (state === 'enabled') {
+      return { task_type: taskType, lane: SERVICE_LANE, subject: workSubject(SERVICE_LANE), handler: 'http', kind: 'service' };
+    }
+    return state;
   }
 
-  /** Routes several types at once. */
-  routeAll(taskTypes: string[]): RouteTypesReply {
+  /** Routes several types at once; each distinct type appears once in the reply. */
+  routeAll(taskTypes: string[], directory: ModuleDirectory = new BuiltinsOnly(this.builtins)): RouteTypesReply {
     const routes: TypeRoute[] = [];
     const unknown: string[] = [];
+    const disabled: string[] = [];
     for (const type of new Set(taskTypes)) {
-      const r = this.route(type);
-      if (r) routes.push(r);
+      const r = this.route(type, directory);
+      if (r === 'disabled') disabled.push(type);
+      else if (r) routes.push(r);
       else unknown.push(type);
     }
-    return { routes, unknown };
+    return { routes, unknown, disabled };
   }
 }
