@@ -38,6 +38,8 @@ import { AssignmentService } from './bots/assignment.service';
 import { BotsHandler } from './bots/bots.handler';
 import { FleetService } from './bots/fleet.service';
 import { TasksHandler } from './tasks/tasks.handler';
+import { DecisionsHandler } from './decisions/decisions.handler';
+import { decisionProviders } from './decisions/decisions.providers';
 import { DATA_SOURCE, LANE_RESOLVER, PRIORITY_POLICY, TASK_LIFECYCLE, TASK_REPOSITORY } from './tokens';
 
 /** Starts and stops the brain's background loops (relay, events, lease reaper). */
@@ -87,7 +89,7 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
 
 /** orchestrator-brain: task intake, priority, dispatch (outbox relay), lifecycle. */
 @Module({
-  controllers: [TasksHandler, BotsHandler, PriorityHandler, createHealthController('orchestrator-brain')],
+  controllers: [TasksHandler, BotsHandler, PriorityHandler, DecisionsHandler, createHealthController('orchestrator-brain')],
   providers: [
     ...databaseProviders,
     {
@@ -193,6 +195,7 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
         );
       },
     },
+    ...decisionProviders,
     BrainRuntime,
   ],
 })

@@ -68,4 +68,21 @@ export class BrainEnv extends DatabaseServiceEnv {
   /** Default lease of a task leased by an external bot, ms (default 60,000). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(1000) @Max(3_600_000)
   APIARY_EXTERNAL_LEASE_MS = 60_000;
+
+  // Decisions (seed 002 make_decision: Thompson sampling over memory's statistics).
+  /** τ of the decisions' latency utility τ / (τ + mean latency), ms (default 1,000). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(3_600_000)
+  APIARY_DECISION_LATENCY_REF_MS = 1000;
+
+  /** How long memory's statistics (and the router's candidates) of a task type are reused by decisions, ms (default 1,000). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(3_600_000)
+  APIARY_DECISION_STATS_TTL_MS = 1000;
+
+  /** Learning window of decisions and the performance summary, seconds (default 3,600; 60..2,592,000). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(60) @Max(2_592_000)
+  APIARY_DECISION_WINDOW_S = 3600;
+
+  /** Reply timeout of memory's statistics and the router's service list for a decision, ms (default 2,000). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(10) @Max(60_000)
+  APIARY_DECISION_RPC_TIMEOUT_MS = 2000;
 }

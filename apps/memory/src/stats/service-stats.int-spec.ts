@@ -40,7 +40,9 @@ describe('memory: results and service statistics (NATS + PostgreSQL)', () => {
     applyRpcGlobals(app, logger);
     await app.listen();
     nc = await connect({ servers: nats.url });
-    rpc = new NatsRpcClient(nc, 5000);
+    rpc = new NatsRpcClient(nc, 15_000); // generous: suites run in parallel on small machines
+    // listen() resolves before the server has the subscriptions: wait until it answers.
+    await waitFor('memory to answer', () => rpc.request(MEMORY_SERVICE_STATS, {}).then(() => true, (e) => (e.code === 'SERVICE_UNAVAILABLE' ? false : Promise.reject(e))), 10_000, 20);
   });
   afterAll(async () => {
     await app?.close();
