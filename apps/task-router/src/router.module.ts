@@ -62,18 +62,18 @@ const providers: Provider[] = [
     provide: ServiceRegistry,
     inject: [MODULE_REPOSITORY, SnapshotStore, IN_FLIGHT],
     useFactory: (repo: RouterModuleRepository, snapshots: SnapshotStore, inFlight: InFlightTracker) =>
-      new ServiceRegistry(repo, () => snapshots.reload(), (s) => inFlight.count(s)),
+      new ServiceRegistry(repo, () => snapshots.refreshAfterWrite(), (s) => inFlight.count(s)),
   },
   {
     provide: ModuleManager,
     inject: [MODULE_REPOSITORY, SnapshotStore],
-    useFactory: (repo: RouterModuleRepository, snapshots: SnapshotStore) => new ModuleManager(repo, BUILTINS, () => snapshots.reload()),
+    useFactory: (repo: RouterModuleRepository, snapshots: SnapshotStore) => new ModuleManager(repo, BUILTINS, () => snapshots.refreshAfterWrite()),
   },
   {
     provide: PolicyService,
     inject: [DATA_SOURCE, SnapshotStore],
     useFactory: (ds: DataSource, snapshots: SnapshotStore) =>
-      new PolicyService(new RoutingPolicyRepository(ds), () => snapshots.current, () => snapshots.reload()),
+      new PolicyService(new RoutingPolicyRepository(ds), () => snapshots.current, () => snapshots.refreshAfterWrite()),
   },
   {
     provide: RouteService,
@@ -104,7 +104,7 @@ const providers: Provider[] = [
           timeoutMs: env.APIARY_HEALTH_CHECK_TIMEOUT_MS,
           thresholds: { unhealthyAfter: env.APIARY_HEALTH_UNHEALTHY_THRESHOLD, healthyAfter: env.APIARY_HEALTH_HEALTHY_THRESHOLD },
         },
-        () => snapshots.reload(),
+        () => snapshots.refreshAfterWrite(),
         logger,
       ),
   },

@@ -47,6 +47,8 @@ export async function rejection(fn: () => Promise<unknown>): Promise<{ code: str
  */
 export class LoopbackService {
   healthStatus = 200;
+  /** When true, `/health` never answers (the probe times out). */
+  hang = false;
   healthChecks = 0;
   private server?: Server;
 
@@ -55,6 +57,7 @@ export class LoopbackService {
     this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
       if (req.url === '/health' || req.url === '/custom-health') {
         this.healthChecks++;
+        if (this.hang) return;
         res.writeHead(this.healthStatus, { 'content-type': 'application/json' }).end('{}');
         return;
       }

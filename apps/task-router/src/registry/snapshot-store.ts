@@ -74,6 +74,15 @@ export class SnapshotStore {
     return next;
   }
 
+  /**
+   * {@link reload} after a write this replica made: awaited before the write is
+   * answered; a failure is logged, not thrown (the write is committed, and the next
+   * poll reloads).
+   */
+  async refreshAfterWrite(): Promise<void> {
+    await this.reload().catch((err: unknown) => this.logger.warn({ err }, 'router snapshot reload after a write failed; the next poll retries'));
+  }
+
   /** Reloads when the stored version differs from the snapshot's. Errors are logged. */
   async poll(): Promise<void> {
     if (this.polling) return;
