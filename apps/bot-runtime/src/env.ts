@@ -30,4 +30,24 @@ export class RuntimeEnv extends BaseServiceEnv {
   /** Comma-separated handler types this replica serves (default all built-ins). */
   @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_.:-]+(,[A-Za-z0-9_.:-]+)*$/, { message: 'APIARY_RUNTIME_HANDLERS must be a comma-separated list of task types' })
   APIARY_RUNTIME_HANDLERS?: string;
+
+  /** Reply timeout of `apiary.router.route` for a routed task, ms (default 5,000); past it the attempt fails retryable (`ROUTER_TIMEOUT`). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(50) @Max(120_000)
+  APIARY_ROUTER_TIMEOUT_MS = 5_000;
+
+  /** Consecutive failed calls to a routed service that open its circuit breaker on this replica (default 5). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
+  APIARY_BREAKER_THRESHOLD = 5;
+
+  /** Time an open breaker rejects calls before it lets a test call through (half-open), ms (default 10,000). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(3_600_000)
+  APIARY_BREAKER_HALF_OPEN_MS = 10_000;
+
+  /** Longest a routed call's outcome waits before it is reported to task-router (`apiary.router.outcomes`), ms (default 200). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(60_000)
+  APIARY_OUTCOME_FLUSH_MS = 200;
+
+  /** Outcomes that make a report at once (default 500). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100_000)
+  APIARY_OUTCOME_BATCH = 500;
 }

@@ -6,20 +6,32 @@ import {
   ensureJetStreamTopology,
   LOGGER,
   NATS_CONNECTION,
+  NatsRpcClient,
+  RPC_CLIENT,
   SERVICE_ENV,
   SERVICE_IDENTITY,
   ServiceIdentity,
 } from '@apiary/service-kit';
 import { RuntimeEnv } from './env';
 import { builtinHandlers } from './handlers/registry';
+import { OutcomeReporter } from './routing/outcome-reporter';
+import { RoutedCaller } from './routing/routed-caller';
+import { NatsRouteSource } from './routing/route-source';
+import { ServiceBreakers } from './routing/service-breakers';
 import { WorkRunner } from './worker/work-runner';
 
-/** Starts the worker after boot and drains it before the NATS connection closes. */
+/**
+ * Starts the worker after boot and drains it before the NATS connection closes.
+ * Routed tasks (issue 4) get a {@link RoutedCaller}: route requests over the RPC
+ * client, per-service breakers, and outcome reports on the same connection.
+ */
 class WorkRunnerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private runner?: WorkRunner;
+  private outcomes?: OutcomeReporter;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(RPC_CLIENT) private readonly rpc: NatsRpcClient,
     @Inject(SERVICE_ENV) private readonly env: RuntimeEnv,
     @Inject(SERVICE_IDENTITY) private readonly identity: ServiceIdentity,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -29,10 +41,25 @@ class WorkRunnerLifecycle implements OnApplicationBootstrap, BeforeApplicationSh
     const jsm = await this.nc.jetstreamManager();
     await ensureJetStreamTopology(jsm);
     const only = this.env.APIARY_RUNTIME_HANDLERS?.split(',').filter(Boolean) ?? [];
+    const outcomes = new OutcomeReporter(
+      this.nc,
+      this.identity.instance,
+      { flushMs: this.env.APIARY_OUTCOME_FLUSH_MS, maxBatch: this.env.APIARY_OUTCOME_BATCH },
+      this.logger,
+    );
+    this.outcomes = outcomes;
+    const breakers = new ServiceBreakers(
+      { threshold: this.env.APIARY_BREAKER_THRESHOLD, halfOpenAfterMs: this.env.APIARY_BREAKER_HALF_OPEN_MS },
+      (service, state, at) => {
+        this.logger.info({ service, breaker: state }, 'service circuit breaker changed');
+        outcomes.breaker(service, state, at);
+      },
+    );
+    const routed = new RoutedCaller({ router: new NatsRouteSource(this.rpc, this.env.APIARY_ROUTER_TIMEOUT_MS), breakers, outcomes });
     this.runner = new WorkRunner(
       this.nc.jetstream(),
       jsm,
-      builtinHandlers(only),
+      builtinHandlers(only, { routed }),
       {
         concurrency: this.env.APIARY_RUNTIME_CONCURRENCY,
         ackWaitMs: this.env.APIARY_ACK_WAIT_MS,
@@ -49,6 +76,7 @@ class WorkRunnerLifecycle implements OnApplicationBootstrap, BeforeApplicationSh
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.runner?.stop();
+    this.outcomes?.stop();
   }
 }
 

@@ -1,47 +1,54 @@
+import type { RoutedCaller } from '../routing/routed-caller';
+import { postJson } from './post-json';
 import { HandlerContext, HandlerError, TaskHandler } from './task-handler';
 
+/** Options of {@link HttpHandler}. */
+export interface HttpHandlerOptions {
+  /** Runs routed tasks (registered-service capabilities); without it they fail with `NO_ROUTER`. */
+  routed?: RoutedCaller;
+  /** Timeout of a plain `http` task that gives no `timeout_ms`, ms (default 30,000). */
+  defaultTimeoutMs?: number;
+}
+
 /**
- * `http`: POSTs `data.body` as JSON to `data.url` (timeout `data.timeout_ms`,
- * default 30 s); the JSON reply is the result (DESIGN.md "Handlers": call a
- * registered AI service endpoint). 5xx, 429, timeouts and network errors are
- * retryable; other 4xx are not.
+ * `http`: calls HTTP services (DESIGN.md "Handlers"; issue 4; seed 002 "Complete
+ * Flow Example"). Two kinds of task reach it:
+ *
+ * - a plain `http` task (type `http`, lane `http`): POSTs `data.body` as JSON to
+ *   `data.url` with `data.headers` (timeout `data.timeout_ms`, default 30 s); the
+ *   JSON reply is the result. 5xx, 429, 408, timeouts and network errors are
+ *   retryable (the brain retries the task); other 4xx and non-JSON replies are not.
+ * - a routed task (work `handler: 'http'`, type = a capability of registered
+ *   services such as `email_campaign`, lane `service`): delegated to
+ *   {@link RoutedCaller}, which asks task-router for the route, POSTs the task's
+ *   data to `{endpoint}/process` with retries, per-service circuit breakers and
+ *   fallbacks, and records every call in the completion (`service`, `calls`).
  */
 export class HttpHandler implements TaskHandler {
   readonly type = 'http';
+  private readonly defaultTimeoutMs: number;
 
-  /** @param defaultTimeoutMs timeout when the task gives none, ms */
-  constructor(private readonly defaultTimeoutMs = 30_000) {}
+  /** @param options routed-call runner and the plain call's default timeout (ms) */
+  constructor(private readonly options: HttpHandlerOptions = {}) {
+    this.defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;
+  }
 
-  /** @throws HandlerError `HTTP_TIMEOUT` | `HTTP_NETWORK` | `HTTP_<status>` | `HTTP_BAD_JSON` */
+  /**
+   * @throws HandlerError for a plain task: `HTTP_TIMEOUT` | `HTTP_NETWORK` |
+   *   `HTTP_<status>` | `HTTP_BAD_JSON` | `ABORTED`; for a routed task: see
+   *   {@link RoutedCaller.run}, or `NO_ROUTER` (retryable) when this replica has no router client
+   */
   async run(data: Record<string, unknown>, ctx: HandlerContext): Promise<unknown> {
-    const url = String(data.url);
-    const timeoutMs = typeof data.timeout_ms === 'number' ? data.timeout_ms : this.defaultTimeoutMs;
-    const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...((data.headers as Record<string, string>) ?? {}) },
-        body: JSON.stringify(data.body ?? {}),
-        signal,
-      });
-    } catch (error) {
-      const name = (error as Error)?.name;
-      if (name === 'TimeoutError' || name === 'AbortError') {
-        throw new HandlerError('HTTP_TIMEOUT', `POST ${url} timed out after ${timeoutMs} ms`, true);
-      }
-      throw new HandlerError('HTTP_NETWORK', `POST ${url} failed: ${(error as Error)?.message}`, true);
+    if (ctx.taskType !== this.type) {
+      if (!this.options.routed) throw new HandlerError('NO_ROUTER', `routed task ${ctx.taskType} reached a runtime without a router client`, true);
+      return this.options.routed.run(data, ctx);
     }
-    const text = await res.text();
-    if (!res.ok) {
-      const retryable = res.status >= 500 || res.status === 429 || res.status === 408;
-      throw new HandlerError(`HTTP_${res.status}`, `POST ${url} answered ${res.status}: ${text.slice(0, 200)}`, retryable);
-    }
-    if (text.length === 0) return null;
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new HandlerError('HTTP_BAD_JSON', `POST ${url} answered with non-JSON`, false);
-    }
+    return postJson({
+      url: String(data.url),
+      body: data.body,
+      headers: (data.headers as Record<string, string>) ?? {},
+      timeoutMs: typeof data.timeout_ms === 'number' ? data.timeout_ms : this.defaultTimeoutMs,
+      signal: ctx.signal,
+    });
   }
 }

@@ -2,13 +2,36 @@
  * The one interface every bot handler implements (DESIGN.md "Handlers"): users add
  * a capability by writing a class like the built-ins and listing it in the registry.
  */
+import type { PriorityLevel, ServiceCallRecord } from '@apiary/contracts';
+
+/** The routed-service calls of one attempt (issue 4, `http` handler path). */
+export interface ServiceCalls {
+  /** Service whose answer (or last failure) is the attempt's outcome; undefined when no call was made. */
+  service?: string;
+  /** Every call made, in order (retries and fallbacks included). */
+  calls: ServiceCallRecord[];
+}
 
 /** What a handler gets besides its data. */
 export interface HandlerContext {
   taskId: string;
   attempt: number;
+  /**
+   * The task's type (= capability). Equals the handler's own type for built-ins;
+   * for a task routed to registered services (work `handler: 'http'`) it is the
+   * capability, e.g. `email_campaign`.
+   */
+  taskType: string;
+  /** The task's priority level (passed to the router for `learned` routing). */
+  priority: PriorityLevel;
   /** Aborted when the runtime shuts down past its grace period or the task times out. */
   signal: AbortSignal;
+  /**
+   * Records the routed-service calls of this attempt; the runner copies them into
+   * the completion event (`service`, `calls`). Handlers that call no routed service
+   * never call it. A later call replaces an earlier one.
+   */
+  recordServiceCalls(calls: ServiceCalls): void;
 }
 
 /** A task handler: runs one task's `data` and returns its JSON result. */
@@ -23,19 +46,35 @@ export interface TaskHandler {
   run(data: Record<string, unknown>, ctx: HandlerContext): Promise<unknown>;
 }
 
+/** Options of {@link HandlerError}. */
+export interface HandlerErrorOptions {
+  /**
+   * The attempt already spent every retry the task's policy allows (e.g. every
+   * routed service was tried per its retry strategy): reported as
+   * `TaskErrorInfo.exhausted`, so the brain moves the task straight to `dead`.
+   */
+  exhausted?: boolean;
+}
+
 /** A failed attempt: `retryable` says whether another attempt may succeed. */
 export class HandlerError extends Error {
+  /** See {@link HandlerErrorOptions.exhausted}. */
+  readonly exhausted: boolean;
+
   /**
-   * @param code machine-readable code, e.g. `HTTP_5XX`, `HTTP_TIMEOUT`, `BAD_INPUT`
+   * @param code machine-readable code, e.g. `HTTP_503`, `HTTP_TIMEOUT`, `BAD_INPUT`
    * @param message human-readable message
    * @param retryable whether a retry may succeed
+   * @param options `exhausted`: the attempt used up the task's retries (default false)
    */
   constructor(
     readonly code: string,
     message: string,
     readonly retryable: boolean,
+    options: HandlerErrorOptions = {},
   ) {
     super(message);
     this.name = 'HandlerError';
+    this.exhausted = options.exhausted ?? false;
   }
 }

@@ -9,12 +9,13 @@ import {
   WORK_STREAM,
   WorkMessage,
   laneOf,
+  SERVICE_LANE,
   workConsumerName,
   workSubject,
 } from '@apiary/contracts';
 import { ensureConsumer } from '@apiary/service-kit';
 import { currentTraceCarrier, extractTraceContext, injectTraceHeaders, SpanKind, withSpan } from '@apiary/telemetry';
-import { HandlerError, TaskHandler } from '../handlers/task-handler';
+import { HandlerError, ServiceCalls, TaskHandler } from '../handlers/task-handler';
 import { Slots } from './slots';
 import { CompletionBatcher } from './completion-batcher';
 
@@ -40,8 +41,12 @@ const eventCodec = JSONCodec<unknown>();
 /**
  * The bot-runtime worker (DESIGN.md "bot-runtime", "Messaging"): one pull loop per
  * lane on the shared durable consumer of that lane (replicas share the work),
- * bounded by a replica-wide slot count. For each delivery: publish `started`, run
+ * bounded by a replica-wide slot count. Lanes: one per handler type, plus
+ * `service` (SERVICE_LANE) when the `http` handler is served: tasks whose type is a
+ * capability of registered services, run by the handler the work message names
+ * (`handler ?? type`). For each delivery: publish `started`, run
  * the handler while sending in-progress acks and heartbeats, publish `completed`
+ * (with the routed-service calls the handler recorded, and `exhausted` errors)
  * (JetStream-acknowledged, `Nats-Msg-Id: <task>:<attempt>:done`), and only then ack
  * the work message. A replica killed mid-task never acks, so JetStream redelivers
  * after AckWait: at-least-once execution; the brain and memory make the effect
@@ -57,7 +62,7 @@ export class WorkRunner {
   /**
    * @param js JetStream client
    * @param jsm JetStream manager (consumers are declared on start)
-   * @param handlers handlers by task type; one lane each
+   * @param handlers handlers by task type; one lane each (and the service lane for `http`)
    * @param config concurrency, ack wait, max deliver, heartbeat, grace
    * @param runner replica id reported in events
    * @param logger logger
@@ -79,11 +84,17 @@ export class WorkRunner {
     return this.slots.inUse;
   }
 
+  /** Lanes this replica pulls: one per handler type, plus `service` when it serves `http`. */
+  get lanes(): string[] {
+    const lanes = new Set([...this.handlers.keys()].map(laneOf));
+    if (this.handlers.has('http')) lanes.add(SERVICE_LANE);
+    return [...lanes];
+  }
+
   /** Declares the lane consumers and starts pulling. */
   async start(): Promise<void> {
     this.running = true;
-    for (const type of this.handlers.keys()) {
-      const lane = laneOf(type);
+    for (const lane of this.lanes) {
       await ensureConsumer(this.jsm, WORK_STREAM, {
         durable_name: workConsumerName(lane),
         filter_subject: workSubject(lane),
@@ -94,7 +105,7 @@ export class WorkRunner {
       const consumer = await this.js.consumers.get(WORK_STREAM, workConsumerName(lane));
       this.loops.push(this.pull(lane, consumer));
     }
-    this.logger.info({ lanes: [...this.handlers.keys()], concurrency: this.config.concurrency }, 'work runner started');
+    this.logger.info({ lanes: this.lanes, concurrency: this.config.concurrency }, 'work runner started');
   }
 
   /**
@@ -167,15 +178,24 @@ export class WorkRunner {
     let success = false;
     let result: unknown = null;
     let error: TaskErrorInfo | null = null;
+    let serviceCalls: ServiceCalls | undefined;
+    const handlerName = work.handler ?? work.type;
     try {
-      const handler = this.handlers.get(work.type);
-      if (!handler) throw new HandlerError('NO_HANDLER', `no handler for ${work.type} on this runtime`, true);
-      result = await handler.run(work.data ?? {}, { taskId: work.task_id, attempt: work.attempt, signal: abort.signal });
+      const handler = this.handlers.get(handlerName);
+      if (!handler) throw new HandlerError('NO_HANDLER', `no handler ${handlerName} for ${work.type} on this runtime`, true);
+      result = await handler.run(work.data ?? {}, {
+        taskId: work.task_id,
+        attempt: work.attempt,
+        taskType: work.type,
+        priority: work.priority,
+        signal: abort.signal,
+        recordServiceCalls: (calls) => (serviceCalls = calls),
+      });
       success = true;
     } catch (err) {
       error =
         err instanceof HandlerError
-          ? { code: err.code, message: err.message, retryable: err.retryable }
+          ? { code: err.code, message: err.message, retryable: err.retryable, ...(err.exhausted ? { exhausted: true } : {}) }
           : { code: 'HANDLER_ERROR', message: (err as Error)?.message ?? String(err), retryable: false };
     } finally {
       clearTimeout(startedTimer);
@@ -191,13 +211,17 @@ export class WorkRunner {
       success,
       result: success ? (result ?? null) : null,
       error,
-      handler: work.type,
+      handler: handlerName,
       runner: this.runner,
       started_at: startedAt.toISOString(),
       finished_at: finishedAt.toISOString(),
       latency_ms: Math.round((performance.now() - t0) * 1000) / 1000,
       traceparent: currentTraceCarrier().traceparent,
     };
+    if (serviceCalls) {
+      if (serviceCalls.service !== undefined) completed.service = serviceCalls.service;
+      completed.calls = serviceCalls.calls;
+    }
     try {
       await this.completions.add(completed);
       m.ack();
