@@ -198,10 +198,10 @@ describe('routed http handler (real NATS, loopback services)', () => {
       expect(result).toEqual({ service: 'healthy', echo: { subject: 'launch' } });
       const hits = svc.failing.hits.slice(hitsBefore);
       expect(hits).toHaveLength(4); // 1 call + 3 retries
-      // 100, 200, 400 ms apart (plus the call's own few ms)
+      // 100, 200, 400 ms apart (plus the call itself; the upper bound leaves room for a loaded machine)
       gaps(hits).forEach((gap, k) => {
         expect(gap).toBeGreaterThanOrEqual(100 * 2 ** k - 2);
-        expect(gap).toBeLessThan(100 * 2 ** k + 150);
+        expect(gap).toBeLessThan(100 * 2 ** k + 300);
       });
       expect(recorded[0].service).toBe('healthy');
       expect(recorded[0].calls.map((x) => `${x.service}:${x.error_code ?? 'ok'}:${x.fallback}`)).toEqual([
@@ -225,9 +225,9 @@ describe('routed http handler (real NATS, loopback services)', () => {
       const g = gaps(svc.failing.hits.slice(hitsBefore));
       expect(g).toHaveLength(2);
       expect(g[0]).toBeGreaterThanOrEqual(148);
-      expect(g[0]).toBeLessThan(300);
+      expect(g[0]).toBeLessThan(450);
       expect(g[1]).toBeGreaterThanOrEqual(298);
-      expect(g[1]).toBeLessThan(450);
+      expect(g[1]).toBeLessThan(600);
     });
 
     it('a call slower than the timeout fails with HTTP_TIMEOUT, is retried, then the fallback answers', async () => {
