@@ -24,6 +24,8 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'BATCH_NOT_FOUND':
     case 'SERVICE_NOT_FOUND':
     case 'MODULE_NOT_FOUND':
+    case 'CONTEXT_NOT_FOUND':
+    case 'SUGGESTION_NOT_FOUND':
       return 404;
     case 'IDEMPOTENCY_CONFLICT':
     case 'BOT_CAPACITY_EXCEEDED':
@@ -33,6 +35,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'MODULE_HAS_DEPENDENTS':
     case 'MODULE_DEPENDENCY_DISABLED':
     case 'MODULE_DISABLED':
+    case 'SUGGESTION_INVALID_TRANSITION':
       return 409;
     case 'PAYLOAD_TOO_LARGE':
     case 'BATCH_TOO_LARGE':
