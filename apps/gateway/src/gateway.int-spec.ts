@@ -591,7 +591,7 @@ describe('OpenAPI document and Swagger UI', () => {
     expect(body.required).toBe(true);
     const schema = schemaOf(body.content['application/json'].schema);
     expect(schema.required).toEqual(['type']);
-    expect(Object.keys(schema.properties!).sort()).toEqual(['data', 'idempotency_key', 'priority', 'type']);
+    expect(Object.keys(schema.properties!).sort()).toEqual(['context_id', 'data', 'idempotency_key', 'priority', 'type']);
     expect(schema.properties!['priority'].enum).toEqual(['low', 'normal', 'high', 'critical']);
     expect(schema.properties!['priority'].enum).toEqual([...PRIORITY_LEVELS]);
     const batch = schemaOf(doc.paths['/tasks/batch'].post.requestBody!.content['application/json'].schema);

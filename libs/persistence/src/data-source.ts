@@ -10,6 +10,7 @@ import { Router1763940000000 } from './migrations/1763940000000-Router';
 import { RouterConfigVersionEntity, RouterModuleEntity, RoutingCounterEntity, RoutingPolicyEntity } from './router/router.entities';
 import { ServiceStats1763950000000 } from './migrations/1763950000000-ServiceStats';
 import { Decisions1763960000000 } from './migrations/1763960000000-Decisions';
+import { TaskContext1763990000000 } from './migrations/1763990000000-TaskContext';
 import { ServiceStatEntity } from './memory/service-stat.entity';
 import { DecisionCounterEntity } from './brain/decision-counter.entity';
 import { PriorityMultiplierEntity } from './brain/priority-multiplier.entity';
@@ -44,6 +45,7 @@ export const MIGRATIONS = [
   Router1763940000000,
   ServiceStats1763950000000,
   Decisions1763960000000,
+  TaskContext1763990000000,
 ];
 
 /** Advisory-lock key serialising migrations across replicas and services. */

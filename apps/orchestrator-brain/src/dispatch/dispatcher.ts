@@ -145,6 +145,9 @@ export class Dispatcher {
           score: task.score,
           dispatched_at: now,
           ...(handler !== task.type ? { handler } : {}),
+          ...(task.context_id ? { context_id: task.context_id } : {}),
+          ...(task.bot_id ? { bot_id: task.bot_id } : {}),
+          ...(task.swarm_id ? { swarm_id: task.swarm_id } : {}),
         };
         return this.js.publish(subject, codec.encode(message), { msgID: `${task.id}:${attempt}`, headers: h });
       },

@@ -138,6 +138,7 @@ export class TaskIntakeService {
       fairness_key: fairnessKey,
       trace_carrier: currentTraceCarrierOrNull(),
       created_at: new Date(now).toISOString(),
+      context_id: input.context_id ?? null,
     };
   }
 

@@ -50,6 +50,17 @@ export class TaskInput {
   @MaxLength(200)
   @Matches(/^.+$/s, { message: 'idempotency_key must not be empty' })
   idempotency_key?: string;
+
+  /**
+   * Memory context the handler receives (seed 002 "Context": `POST /memory/contexts`);
+   * 1..128 chars. Read when the task runs; a context missing then fails the task with
+   * `CONTEXT_NOT_FOUND`.
+   */
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  @Matches(/^[A-Za-z0-9_.:-]+$/, { message: 'context_id must match [A-Za-z0-9_.:-]+' })
+  context_id?: string;
 }
 
 /** Request of {@link BRAIN_SUBMIT}: a task plus who submitted it. */

@@ -43,6 +43,11 @@ export interface WorkMessage {
    * capability served by registered services (lane {@link SERVICE_LANE}).
    */
   handler?: string;
+  /** Memory context to hand the handler (`apiary.memory.contexts.get`). */
+  context_id?: string;
+  /** Bot and swarm the task is assigned to (recorded with the result). */
+  bot_id?: string;
+  swarm_id?: string;
 }
 
 /**

@@ -69,6 +69,10 @@ export class TaskEntity {
   @Column('uuid', { name: 'swarm_id', nullable: true })
   swarmId!: string | null;
 
+  /** Memory context handed to the handler when the task runs (issue 5). */
+  @Column('text', { name: 'context_id', nullable: true })
+  contextId!: string | null;
+
   /** Copy of the bot's `max_concurrency` at assignment (the dispatcher reads only `tasks`). */
   @Column('int', { name: 'bot_max_concurrency', nullable: true })
   botMaxConcurrency!: number | null;

@@ -22,6 +22,8 @@ export interface NewTaskRow {
   bot_max_concurrency?: number | null;
   /** Leased by an external bot instead of dispatched to bot-runtime. */
   external?: boolean;
+  /** Memory context handed to the handler. */
+  context_id?: string | null;
 }
 
 /** A task claimed for dispatch. */
@@ -34,6 +36,8 @@ export interface ClaimedTask {
   attempts: number;
   trace_carrier: Record<string, string> | null;
   bot_id?: string | null;
+  swarm_id?: string | null;
+  context_id?: string | null;
   bot_max_concurrency?: number | null;
   /** Tasks of the same bot dispatched or running when claimed. */
   bot_in_flight?: number;
@@ -130,13 +134,15 @@ export class TaskRepository {
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
            id uuid, type text, data jsonb, priority text, score double precision, rank double precision,
            max_attempts int, idempotency_key text, batch_id uuid, fairness_key text, trace_carrier jsonb,
-           created_at timestamptz, bot_id uuid, swarm_id uuid, bot_max_concurrency int, external boolean, ord int)
+           created_at timestamptz, bot_id uuid, swarm_id uuid, bot_max_concurrency int, external boolean,
+           context_id text, ord int)
        ), ins AS (
          INSERT INTO tasks (id, type, data, priority, score, rank, status, max_attempts, idempotency_key,
-                            batch_id, fairness_key, trace_carrier, created_at, bot_id, swarm_id, bot_max_concurrency, external)
+                            batch_id, fairness_key, trace_carrier, created_at, bot_id, swarm_id, bot_max_concurrency, external,
+                            context_id)
          SELECT id, type, coalesce(data, '{}'::jsonb), priority, score, rank, 'queued', max_attempts,
                 idempotency_key, batch_id, fairness_key, trace_carrier, coalesce(created_at, now()),
-                bot_id, swarm_id, bot_max_concurrency, coalesce(external, false)
+                bot_id, swarm_id, bot_max_concurrency, coalesce(external, false), context_id
            FROM x ORDER BY ord
          ON CONFLICT ((coalesce(fairness_key, '')), idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING id
@@ -252,7 +258,7 @@ export class TaskRepository {
   async lockQueued(limit: number): Promise<ClaimedTask[]> {
     const rows = await this.query(
       `SELECT t.id, t.type, t.data, t.priority, t.score, t.attempts, t.trace_carrier, t.bot_id, t.bot_max_concurrency,
-              coalesce(f.n, 0) AS bot_in_flight
+              t.swarm_id, t.context_id, coalesce(f.n, 0) AS bot_in_flight
          FROM tasks t
          LEFT JOIN LATERAL (
            SELECT count(*) AS n FROM tasks x
@@ -273,6 +279,8 @@ export class TaskRepository {
       attempts: Number(r.attempts),
       trace_carrier: (r.trace_carrier as Record<string, string> | null) ?? null,
       bot_id: (r.bot_id as string | null) ?? null,
+      swarm_id: (r.swarm_id as string | null) ?? null,
+      context_id: (r.context_id as string | null) ?? null,
       bot_max_concurrency: r.bot_max_concurrency == null ? null : Number(r.bot_max_concurrency),
       bot_in_flight: Number(r.bot_in_flight ?? 0),
     }));
