@@ -20,3 +20,4 @@ export * from './router/routing';
 export * from './router/modules';
 export * from './brain/decisions';
 export * from './memory/service-stats';
+export * from './memory/memory';

@@ -45,8 +45,15 @@ export interface ServiceStat {
   error_patterns?: { code: string; message: string; count: number }[];
 }
 
-/** Subject: results per bot-runtime replica over a window. `{ window_s? }` → {@link RunnerStatsReply}. */
+/** Subject: results per bot-runtime replica over a window. {@link RunnerStatsRequest} → {@link RunnerStatsReply}. */
 export const MEMORY_RUNNER_STATS = 'apiary.memory.runner-stats';
+
+/** Request of {@link MEMORY_RUNNER_STATS}. */
+export class RunnerStatsRequest {
+  /** Window, seconds back from now (default 3,600; 60..2,592,000). */
+  @IsOptional() @IsInt() @Min(60) @Max(2_592_000)
+  window_s?: number;
+}
 
 /** Load one bot-runtime replica carried over the window. */
 export interface RunnerStat {

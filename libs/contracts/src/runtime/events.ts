@@ -1,4 +1,5 @@
 import { TaskErrorInfo } from '../common/task';
+import type { TaskParams } from '../memory/memory';
 
 /** JetStream stream of task lifecycle events from bot-runtime (limits retention). */
 export const EVENTS_STREAM = 'APIARY_TASK_EVENTS';
@@ -50,6 +51,18 @@ export interface TaskCompletedEvent {
   calls?: ServiceCallRecord[];
   /** W3C trace context of the attempt (a batch message has one header, events many traces). */
   traceparent?: string;
+  /** Bot the task was assigned to (from `WorkMessage.bot_id`); stored with the result. */
+  bot_id?: string;
+  /** Swarm of that bot (from `WorkMessage.swarm_id`); stored with the result. */
+  swarm_id?: string;
+  /** Memory context the handler was given (from `WorkMessage.context_id`); stored with the result. */
+  context_id?: string;
+  /**
+   * Digest of the task's input data, `taskParamsDigest(work.data)` (libs/contracts
+   * memory/memory.ts): what memory's success patterns learn "which parameters
+   * succeed" from. Bounded: at most 16 top-level keys, scalar values only.
+   */
+  params?: TaskParams;
 }
 
 /** One HTTP call of the `http` handler to a routed service (seed 002 "Complete Flow Example"). */
