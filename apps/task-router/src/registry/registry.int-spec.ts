@@ -189,9 +189,10 @@ describe('service registry and module manager (NATS + PostgreSQL)', () => {
 
   it('route-types: built-ins, service capabilities on the service lane, disabled and unknown types; replicas converge', async () => {
     await register('video-ai', { capabilities: ['video_generation', 'noop'] });
-    await waitFor('replica b sees video-ai', async () => {
-      const r = await rpc.request<RouteTypesReply>(ROUTER_ROUTE_TYPES, { task_types: ['video_generation'] });
-      return r.routes.length === 1;
+    // A request reaches either replica (queue group): wait until several in a row see it.
+    await waitFor('both replicas see video-ai', async () => {
+      const replies = await Promise.all([1, 2, 3, 4, 5, 6].map(() => rpc.request<RouteTypesReply>(ROUTER_ROUTE_TYPES, { task_types: ['video_generation'] })));
+      return replies.every((r) => r.routes.length === 1);
     }, 5000, 50);
     const reply = await rpc.request<RouteTypesReply>(ROUTER_ROUTE_TYPES, {
       task_types: ['noop', 'sleep', 'video_generation', 'email_campaign', 'email_automation', 'mystery'],

@@ -17,6 +17,7 @@ import { CounterBuffer, METRICS } from './counter-buffer';
 export class RoutingStatsService {
   private timer?: NodeJS.Timeout;
   private originMs: number;
+  /** Tail of the chain serialising flushes and reads. */
   private flushing?: Promise<void>;
 
   /**
@@ -52,31 +53,44 @@ export class RoutingStatsService {
     await this.flush();
   }
 
+  /**
+   * Runs `fn` alone among flushes and reads: a read never sees a batch both in the
+   * table and in the buffer (counted twice) or in neither (a flush that committed
+   * between the read and the buffer snapshot).
+   */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = (this.flushing ?? Promise.resolve()).then(fn, fn);
+    this.flushing = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
   /** Writes buffered increments now (one statement); on failure they stay buffered. */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing.then(() => this.flush());
-    const batch = this.buffer.take();
-    if (batch.length === 0) {
-      this.buffer.settle(true);
-      return Promise.resolve();
-    }
-    this.flushing = this.repo
-      .add(batch)
-      .then(
-        () => this.buffer.settle(true),
-        (err: unknown) => {
-          this.buffer.settle(false);
-          this.logger.warn({ err, counters: batch.length }, 'routing counters flush failed; kept for the next one');
-        },
-      )
-      .finally(() => {
-        this.flushing = undefined;
-      });
-    return this.flushing;
+    return this.exclusive(async () => {
+      const batch = this.buffer.take();
+      if (batch.length === 0) {
+        this.buffer.settle(true);
+        return;
+      }
+      try {
+        await this.repo.add(batch);
+        this.buffer.settle(true);
+      } catch (err) {
+        this.buffer.settle(false);
+        this.logger.warn({ err, counters: batch.length }, 'routing counters flush failed; kept for the next one');
+      }
+    });
   }
 
   /** @returns stored counters + this replica's unflushed increments, and breaker states */
-  async stats(): Promise<RoutingStats> {
+  stats(): Promise<RoutingStats> {
+    return this.exclusive(() => this.read());
+  }
+
+  private async read(): Promise<RoutingStats> {
     const stored = await this.repo.all();
     const rows: CounterDelta[] = [...stored.map((s) => ({ metric: s.metric, label: s.label, delta: s.value })), ...this.buffer.unflushed()];
     const stats: RoutingStats = {
