@@ -35,6 +35,10 @@ export class RuntimeEnv extends BaseServiceEnv {
   @IsOptional() @Type(() => Number) @IsInt() @Min(50) @Max(120_000)
   APIARY_ROUTER_TIMEOUT_MS = 5_000;
 
+  /** Reply timeout of `apiary.memory.contexts.get` for a task naming a `context_id`, ms (default 5,000); past it the attempt fails retryable (`MEMORY_UNAVAILABLE`). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(50) @Max(120_000)
+  APIARY_MEMORY_TIMEOUT_MS = 5_000;
+
   /** Consecutive failed calls to a routed service that open its circuit breaker on this replica (default 5). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000)
   APIARY_BREAKER_THRESHOLD = 5;

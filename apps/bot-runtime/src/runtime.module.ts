@@ -15,6 +15,7 @@ import {
 import { RuntimeEnv } from './env';
 import { builtinHandlers } from './handlers/registry';
 import { OutcomeReporter } from './routing/outcome-reporter';
+import { MemoryContextSource } from './context/context-source';
 import { RoutedCaller } from './routing/routed-caller';
 import { NatsRouteSource } from './routing/route-source';
 import { ServiceBreakers } from './routing/service-breakers';
@@ -70,6 +71,7 @@ class WorkRunnerLifecycle implements OnApplicationBootstrap, BeforeApplicationSh
       },
       this.identity.instance,
       this.logger,
+      new MemoryContextSource(this.rpc, this.env.APIARY_MEMORY_TIMEOUT_MS),
     );
     await this.runner.start();
   }

@@ -1,11 +1,14 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { HandlerContext, HandlerError, TaskHandler } from './task-handler';
 
-/** `noop`: returns `{ ok: true }` at once (benchmarks). */
+/**
+ * `noop`: returns `{ ok: true }` at once (benchmarks); when the task named a memory
+ * context, `{ ok: true, context: { context_id, data } }`: the context it received.
+ */
 export class NoopHandler implements TaskHandler {
   readonly type = 'noop';
-  async run(): Promise<{ ok: true }> {
-    return { ok: true };
+  async run(_data: Record<string, unknown>, ctx: HandlerContext): Promise<{ ok: true; context?: HandlerContext['context'] }> {
+    return ctx.context ? { ok: true, context: ctx.context } : { ok: true };
   }
 }
 

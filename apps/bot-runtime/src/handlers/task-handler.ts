@@ -26,6 +26,8 @@ export interface HandlerContext {
   priority: PriorityLevel;
   /** Aborted when the runtime shuts down past its grace period or the task times out. */
   signal: AbortSignal;
+  /** The memory context the task named (`context_id`), read when the attempt started; null when none. */
+  context: { context_id: string; data: Record<string, unknown> } | null;
   /**
    * Records the routed-service calls of this attempt; the runner copies them into
    * the completion event (`service`, `calls`). Handlers that call no routed service

@@ -94,6 +94,7 @@ function setup(opts: {
   const ctx = (priority: PriorityLevel = 'high'): HandlerContext => ({
     taskId: 't-1',
     attempt: 1,
+    context: null,
     taskType: 'email_campaign',
     priority,
     signal: abort.signal,

@@ -149,6 +149,7 @@ describe('routed http handler (real NATS, loopback services)', () => {
     const c: HandlerContext = {
       taskId: `task-${routeSeq + 1}`,
       attempt: 1,
+      context: null,
       taskType: 'email_campaign',
       priority: 'normal',
       signal,

@@ -12,9 +12,11 @@ import {
   SERVICE_LANE,
   workConsumerName,
   workSubject,
+  taskParamsDigest,
 } from '@apiary/contracts';
 import { ensureConsumer } from '@apiary/service-kit';
 import { currentTraceCarrier, extractTraceContext, injectTraceHeaders, SpanKind, withSpan } from '@apiary/telemetry';
+import { ContextSource, TaskContextData } from '../context/context-source';
 import { HandlerError, ServiceCalls, TaskHandler } from '../handlers/task-handler';
 import { Slots } from './slots';
 import { CompletionBatcher } from './completion-batcher';
@@ -66,6 +68,7 @@ export class WorkRunner {
    * @param config concurrency, ack wait, max deliver, heartbeat, grace
    * @param runner replica id reported in events
    * @param logger logger
+   * @param contexts reads the memory context of tasks that name one (issue 5)
    */
   constructor(
     private readonly js: JetStreamClient,
@@ -74,6 +77,7 @@ export class WorkRunner {
     private readonly config: WorkRunnerConfig,
     private readonly runner: string,
     private readonly logger: Logger,
+    private readonly contexts?: ContextSource,
   ) {
     this.slots = new Slots(config.concurrency);
     this.completions = new CompletionBatcher(js, runner);
@@ -183,7 +187,13 @@ export class WorkRunner {
     try {
       const handler = this.handlers.get(handlerName);
       if (!handler) throw new HandlerError('NO_HANDLER', `no handler ${handlerName} for ${work.type} on this runtime`, true);
+      let context: TaskContextData | null = null;
+      if (work.context_id) {
+        if (!this.contexts) throw new HandlerError('CONTEXT_NOT_FOUND', `no context source on this runtime for "${work.context_id}"`, true);
+        context = await this.contexts.get(work.context_id);
+      }
       result = await handler.run(work.data ?? {}, {
+        context,
         taskId: work.task_id,
         attempt: work.attempt,
         taskType: work.type,
@@ -217,7 +227,12 @@ export class WorkRunner {
       finished_at: finishedAt.toISOString(),
       latency_ms: Math.round((performance.now() - t0) * 1000) / 1000,
       traceparent: currentTraceCarrier().traceparent,
+      ...(work.bot_id ? { bot_id: work.bot_id } : {}),
+      ...(work.swarm_id ? { swarm_id: work.swarm_id } : {}),
+      ...(work.context_id ? { context_id: work.context_id } : {}),
     };
+    const params = taskParamsDigest(work.data);
+    if (params) completed.params = params;
     if (serviceCalls) {
       if (serviceCalls.service !== undefined) completed.service = serviceCalls.service;
       completed.calls = serviceCalls.calls;
