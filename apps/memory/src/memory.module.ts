@@ -3,7 +3,14 @@ import { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { EVENTS_STREAM, MEMORY_RESULTS_CONSUMER } from '@apiary/contracts';
-import { openDatabase, ServiceStatsRepository, TaskResultRepository } from '@apiary/persistence';
+import {
+  MemoryContextRepository,
+  MemoryStatsRepository,
+  openDatabase,
+  RunnerStatsRepository,
+  ServiceStatsRepository,
+  TaskResultRepository,
+} from '@apiary/persistence';
 import {
   BatchConsumer,
   createHealthController,
@@ -11,15 +18,30 @@ import {
   ensureJetStreamTopology,
   LOGGER,
   NATS_CONNECTION,
+  SERVICE_ENV,
 } from '@apiary/service-kit';
+import { ContextsHandler } from './contexts/contexts.handler';
+import { ContextsService } from './contexts/contexts.service';
+import { MemoryEnv } from './env';
+import { PatternsHandler } from './patterns/patterns.handler';
+import { PatternsService } from './patterns/patterns.service';
+import { MemoryResultsService } from './results/memory-results.service';
 import { ResultRecorder } from './results/result-recorder';
+import { ResultsHandler } from './results/results.handler';
 import { ServiceStatsHandler } from './stats/service-stats.handler';
 import { ServiceStatsService } from './stats/service-stats.service';
-import { StatsRetention } from './stats/stats-retention';
+import { StatsRetention, STATS_RETENTION_MS } from './stats/stats-retention';
+import { SummaryHandler } from './summary/summary.handler';
+import { SummaryService } from './summary/summary.service';
+import { DATA_SOURCE } from './tokens';
 
-const DATA_SOURCE = Symbol('MEMORY_DATA_SOURCE');
-/** How often expired statistics buckets are deleted, ms. */
-const STATS_PRUNE_INTERVAL_MS = 10 * 60_000;
+/** How often the retention jobs run (statistics pruning, expired contexts purge), ms. */
+const RETENTION_INTERVAL_MS = 60_000;
+
+/** Memory's environment with its defaults when the app is booted with a plain `DatabaseServiceEnv` (tests). */
+function memoryEnv(env: Partial<MemoryEnv>): MemoryEnv {
+  return Object.assign(new MemoryEnv(), env);
+}
 
 const providers: Provider[] = [
   ...databaseProviders(DATA_SOURCE, openDatabase),
@@ -31,16 +53,60 @@ const providers: Provider[] = [
   {
     provide: ServiceStatsService,
     inject: [DATA_SOURCE],
-    useFactory: (ds: DataSource) => new ServiceStatsService(new ServiceStatsRepository(ds)),
+    useFactory: (ds: DataSource) =>
+      new ServiceStatsService({
+        serviceStats: new ServiceStatsRepository(ds),
+        memoryStats: new MemoryStatsRepository(ds),
+        runnerStats: new RunnerStatsRepository(ds),
+      }),
+  },
+  {
+    provide: PatternsService,
+    inject: [DATA_SOURCE],
+    useFactory: (ds: DataSource) => new PatternsService({ memoryStats: new MemoryStatsRepository(ds), results: new TaskResultRepository(ds) }),
+  },
+  {
+    provide: ContextsService,
+    inject: [DATA_SOURCE, SERVICE_ENV],
+    useFactory: (ds: DataSource, env: MemoryEnv) => new ContextsService(new MemoryContextRepository(ds), memoryEnv(env).APIARY_MEMORY_CONTEXT_TTL_S),
+  },
+  {
+    provide: MemoryResultsService,
+    inject: [DATA_SOURCE, SERVICE_ENV],
+    useFactory: (ds: DataSource, env: MemoryEnv) => new MemoryResultsService(new TaskResultRepository(ds), memoryEnv(env).APIARY_MEMORY_SHORT_TERM),
+  },
+  {
+    provide: SummaryService,
+    inject: [DATA_SOURCE, SERVICE_ENV],
+    useFactory: (ds: DataSource, env: MemoryEnv) =>
+      new SummaryService(
+        { results: new TaskResultRepository(ds), memoryStats: new MemoryStatsRepository(ds), contexts: new MemoryContextRepository(ds) },
+        { shortTerm: memoryEnv(env).APIARY_MEMORY_SHORT_TERM, patternMinResults: memoryEnv(env).APIARY_MEMORY_PATTERN_MIN_RESULTS },
+      ),
   },
   {
     provide: StatsRetention,
     inject: [DATA_SOURCE, LOGGER],
-    useFactory: (ds: DataSource, logger: Logger) => new StatsRetention(new ServiceStatsRepository(ds), STATS_PRUNE_INTERVAL_MS, logger),
+    useFactory: (ds: DataSource, logger: Logger) => {
+      const serviceStats = new ServiceStatsRepository(ds);
+      const memoryStats = new MemoryStatsRepository(ds);
+      const runnerStats = new RunnerStatsRepository(ds);
+      const contexts = new MemoryContextRepository(ds);
+      return new StatsRetention(
+        [
+          { name: 'service_stats', run: (now) => serviceStats.prune(new Date(now.getTime() - STATS_RETENTION_MS)) },
+          { name: 'memory_stats', run: (now) => memoryStats.prune(now) },
+          { name: 'runner_stats', run: (now) => runnerStats.prune(now) },
+          { name: 'memory_contexts', run: () => contexts.purgeExpired() },
+        ],
+        RETENTION_INTERVAL_MS,
+        logger,
+      );
+    },
   },
 ];
 
-/** Runs the results consumer and the statistics retention for the life of the app. */
+/** Runs the results consumer and the retention jobs for the life of the app. */
 class ResultsConsumerRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private consumer?: BatchConsumer;
 
@@ -75,11 +141,15 @@ class ResultsConsumerRunner implements OnApplicationBootstrap, BeforeApplication
 }
 
 /**
- * memory: stores every task result (batched, idempotent), learns statistics per
- * (task type, service) from them, and answers `apiary.memory.service-stats`.
+ * memory (seed 002 component 3 "Memory System"): stores every task result
+ * (batched, idempotent) and learns from it in the same transaction (per-service
+ * minute statistics for the brain; long-term per-type and per-service statistics
+ * with latency histograms and error patterns; per-runner load). Answers
+ * `apiary.memory.service-stats`, `runner-stats`, `patterns`, `contexts.*`,
+ * `relevant`, `short-term` and `summary`.
  */
 @Module({
-  controllers: [ServiceStatsHandler, createHealthController('memory')],
+  controllers: [ServiceStatsHandler, PatternsHandler, ContextsHandler, ResultsHandler, SummaryHandler, createHealthController('memory')],
   providers: [...providers, ResultsConsumerRunner],
 })
 export class MemoryModule {}

@@ -10,6 +10,8 @@ import { Router1763940000000 } from './migrations/1763940000000-Router';
 import { RouterConfigVersionEntity, RouterModuleEntity, RoutingCounterEntity, RoutingPolicyEntity } from './router/router.entities';
 import { ServiceStats1763950000000 } from './migrations/1763950000000-ServiceStats';
 import { Decisions1763960000000 } from './migrations/1763960000000-Decisions';
+import { MemoryLongTerm1763970000000 } from './migrations/1763970000000-MemoryLongTerm';
+import { MemoryContextEntity, MemoryStatEntity, RunnerStatEntity } from './memory/memory.entities';
 import { TaskContext1763990000000 } from './migrations/1763990000000-TaskContext';
 import { ServiceStatEntity } from './memory/service-stat.entity';
 import { DecisionCounterEntity } from './brain/decision-counter.entity';
@@ -35,6 +37,9 @@ export const ENTITIES = [
   RouterConfigVersionEntity,
   ServiceStatEntity,
   DecisionCounterEntity,
+  MemoryStatEntity,
+  RunnerStatEntity,
+  MemoryContextEntity,
 ];
 /** Every committed migration, in order. */
 export const MIGRATIONS = [
@@ -45,6 +50,7 @@ export const MIGRATIONS = [
   Router1763940000000,
   ServiceStats1763950000000,
   Decisions1763960000000,
+  MemoryLongTerm1763970000000,
   TaskContext1763990000000,
 ];
 

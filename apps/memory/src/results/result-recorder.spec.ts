@@ -1,7 +1,7 @@
 import { JsMsg, JSONCodec } from 'nats';
 import { TaskCompletedEvent, TaskCompletionsEvent } from '@apiary/contracts';
 import type { ServiceStatSample, TaskResultRow } from '@apiary/persistence';
-import { ResultRecorder, statSamples, toResultRow } from './result-recorder';
+import { MAX_ROWS_PER_TRANSACTION, ResultRecorder, statSamples, toResultRow } from './result-recorder';
 
 describe('toResultRow', () => {
   const event: TaskCompletedEvent = {
@@ -14,9 +14,21 @@ describe('toResultRow', () => {
     expect(toResultRow(event)).toMatchObject({ attempt: 2, error_code: 'HTTP_TIMEOUT', latency_ms: 1000, success: false });
   });
 
-  it('drops malformed events', () => {
+  it('drops malformed events (they would fail the whole batch insert)', () => {
     expect(toResultRow({ ...event, attempt: 1.5 })).toBeUndefined();
     expect(toResultRow({ ...event, task_id: 5 as unknown as string })).toBeUndefined();
+    expect(toResultRow({ ...event, task_id: 'not-a-uuid' })).toBeUndefined();
+    expect(toResultRow({ ...event, type: null as unknown as string })).toBeUndefined();
+    expect(toResultRow({ ...event, success: 'no' as unknown as boolean })).toBeUndefined();
+    expect(toResultRow({ ...event, finished_at: 'later' })).toBeUndefined();
+  });
+
+  it('keeps service, bot, swarm and context when they are strings, and bounds the params digest again', () => {
+    const params = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, i]));
+    const row = toResultRow({ ...event, service: 'email-ai', bot_id: 'b-1', swarm_id: 's-1', context_id: 'campaign_2024', params });
+    expect(row).toMatchObject({ service: 'email-ai', bot_id: 'b-1', swarm_id: 's-1', context_id: 'campaign_2024', error_message: 'timed out' });
+    expect(Object.keys(row!.params!)).toHaveLength(16);
+    expect(toResultRow({ ...event, bot_id: 7 as unknown as string })).toMatchObject({ bot_id: null, service: null, swarm_id: null, context_id: null, params: null });
   });
 });
 
@@ -37,8 +49,14 @@ describe('statSamples', () => {
       ],
     };
     expect(statSamples(e)).toEqual([
-      { task_type: 'email_campaign', service: 'email-ai', success: false, latency_ms: 30, at: base.finished_at },
+      { task_type: 'email_campaign', service: 'email-ai', success: false, latency_ms: 30, at: base.finished_at, error_code: 'HTTP_503', error_message: null },
       { task_type: 'email_campaign', service: 'content-ai', success: true, latency_ms: 200, at: base.finished_at },
+    ]);
+  });
+
+  it('carries a failed handler run\'s error code and message', () => {
+    expect(statSamples({ ...base, handler: 'sleep', success: false, error: { code: 'HANDLER_ERROR', message: 'boom', retryable: false } })).toEqual([
+      { task_type: 'email_campaign', service: 'sleep', success: false, latency_ms: 2000, at: base.finished_at, error_code: 'HANDLER_ERROR', error_message: 'boom' },
     ]);
   });
 
@@ -80,5 +98,15 @@ describe('ResultRecorder', () => {
     expect(rows.map((r) => r.task_id)).toEqual([a, b]);
     // Only b was new: only b's call is counted.
     expect(statsOf!(rows.filter((r) => r.task_id === b)).map((s) => s.service)).toEqual(['svc-b']);
+  });
+
+  it('stores a large batch in transactions of at most MAX_ROWS_PER_TRANSACTION results', async () => {
+    const sizes: number[] = [];
+    const recorder = new ResultRecorder({ insertMany: async (r) => (sizes.push(r.length), r.length) });
+    const n = MAX_ROWS_PER_TRANSACTION * 2 + 10;
+    const events = Array.from({ length: n }, (_, i) => event(`0b6c1f7e-0000-4000-8000-${String(i).padStart(12, '0')}`, 'svc'));
+    const messages = Array.from({ length: Math.ceil(n / 100) }, (_, i) => msg(events.slice(i * 100, (i + 1) * 100)));
+    expect(await recorder.record(messages)).toBe(n);
+    expect(sizes).toEqual([MAX_ROWS_PER_TRANSACTION, MAX_ROWS_PER_TRANSACTION, 10]);
   });
 });

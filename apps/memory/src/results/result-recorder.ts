@@ -1,27 +1,56 @@
 import { JsMsg, JSONCodec } from 'nats';
-import { TaskCompletedEvent, TaskCompletionsEvent } from '@apiary/contracts';
+import { TaskCompletedEvent, TaskCompletionsEvent, taskParamsDigest } from '@apiary/contracts';
 import type { ServiceStatSample, TaskResultRepository, TaskResultRow } from '@apiary/persistence';
 import { contextFromCarrier, SpanKind, withSpan } from '@apiary/telemetry';
 
 const codec = JSONCodec<TaskCompletionsEvent>();
 
 /**
- * Maps a completion event to the stored row.
- * @returns undefined for a malformed event (it is dropped, not retried forever)
+ * Most results written in one transaction. A batch of 1,000 messages may hold
+ * 100,000 completions: it is stored in transactions of this size, one after the
+ * other (each idempotent, so a failure part-way redelivers the batch harmlessly).
+ */
+export const MAX_ROWS_PER_TRANSACTION = 5000;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A string field of an event, or null when absent or not a non-empty string of at most `max` characters. */
+function optionalText(value: unknown, max = 256): string | null {
+  return typeof value === 'string' && value.length > 0 && value.length <= max ? value : null;
+}
+
+function isTime(value: unknown): value is string {
+  return typeof value === 'string' && Number.isFinite(Date.parse(value));
+}
+
+/**
+ * Maps a completion event to the stored row. `bot_id`, `swarm_id`, `context_id`
+ * and `service` are kept when they are strings (else null); `params` is bounded
+ * again with {@link taskParamsDigest} whoever built it.
+ * @returns undefined for a malformed event (no UUID task id, no integer attempt,
+ *   no type/handler/runner string, no boolean outcome, unparsable times): it is
+ *   dropped, not retried forever, and cannot fail the rest of its batch
  */
 export function toResultRow(e: TaskCompletedEvent): TaskResultRow | undefined {
-  if (!e || typeof e.task_id !== 'string' || !Number.isInteger(e.attempt)) return undefined;
+  if (!e || typeof e.task_id !== 'string' || !UUID.test(e.task_id) || !Number.isInteger(e.attempt)) return undefined;
+  if (typeof e.type !== 'string' || typeof e.handler !== 'string' || typeof e.runner !== 'string' || typeof e.success !== 'boolean') return undefined;
+  if (!isTime(e.started_at) || !isTime(e.finished_at)) return undefined;
   return {
     task_id: e.task_id,
     attempt: e.attempt,
     type: e.type,
     handler: e.handler,
+    service: optionalText(e.service),
+    bot_id: optionalText(e.bot_id),
+    swarm_id: optionalText(e.swarm_id),
+    context_id: optionalText(e.context_id),
     success: e.success,
-    error_code: e.error?.code ?? null,
-    error_message: e.error?.message ?? null,
-    latency_ms: e.latency_ms,
+    error_code: typeof e.error?.code === 'string' ? e.error.code : null,
+    error_message: typeof e.error?.message === 'string' ? e.error.message : null,
+    latency_ms: Number.isFinite(e.latency_ms) ? e.latency_ms : 0,
     runner: e.runner,
     result: e.result ?? null,
+    params: taskParamsDigest(e.params) ?? null,
     started_at: e.started_at,
     finished_at: e.finished_at,
   };
@@ -35,6 +64,8 @@ export function toResultRow(e: TaskCompletedEvent): TaskResultRow | undefined {
  *   fallback service saved the attempt (an empty `calls` teaches nothing: no
  *   service was called);
  * - without: one sample for the handler that ran it (`service = handler`).
+ * A failed sample carries its error code (and, for a handler, its message: a call
+ * record has none), learned as an error pattern.
  * Malformed calls (no service name or no boolean outcome) are skipped.
  * @param e a completion event
  */
@@ -42,10 +73,16 @@ export function statSamples(e: TaskCompletedEvent): ServiceStatSample[] {
   if (Array.isArray(e.calls)) {
     return e.calls
       .filter((c) => c && typeof c.service === 'string' && c.service.length > 0 && typeof c.success === 'boolean')
-      .map((c) => ({ task_type: e.type, service: c.service, success: c.success, latency_ms: c.latency_ms, at: e.finished_at }));
+      .map((c) => ({
+        task_type: e.type, service: c.service, success: c.success, latency_ms: c.latency_ms, at: e.finished_at,
+        ...(c.success ? {} : { error_code: typeof c.error_code === 'string' ? c.error_code : null, error_message: null }),
+      }));
   }
   if (typeof e.handler !== 'string' || typeof e.success !== 'boolean') return [];
-  return [{ task_type: e.type, service: e.handler, success: e.success, latency_ms: e.latency_ms, at: e.finished_at }];
+  return [{
+    task_type: e.type, service: e.handler, success: e.success, latency_ms: e.latency_ms, at: e.finished_at,
+    ...(e.success ? {} : { error_code: e.error?.code ?? null, error_message: e.error?.message ?? null }),
+  }];
 }
 
 function keyOf(taskId: string, attempt: number): string {
@@ -57,8 +94,9 @@ function keyOf(taskId: string, attempt: number): string {
  * attempt, so a redelivered completion is stored once) and, in the same
  * transaction, the per-(task type, service) statistics of the results newly
  * stored ({@link statSamples}): the brain's decisions learn from them without a
- * request per task (seed 002 `learn_from_result`, batched). One multi-row INSERT
- * and one multi-row upsert per batch of completions.
+ * request per task (seed 002 `learn_from_result`, batched). A few multi-row
+ * statements per batch of completions (up to {@link MAX_ROWS_PER_TRANSACTION}
+ * results each), never one per result.
  */
 export class ResultRecorder {
   /** @param repo result storage */
@@ -93,6 +131,11 @@ export class ResultRecorder {
         });
       }
     }
-    return this.repo.insertMany(rows, (stored) => stored.flatMap((r) => samples.get(keyOf(r.task_id, r.attempt)) ?? []));
+    const statsOf = (stored: TaskResultRow[]) => stored.flatMap((r) => samples.get(keyOf(r.task_id, r.attempt)) ?? []);
+    let stored = 0;
+    for (let i = 0; i < rows.length; i += MAX_ROWS_PER_TRANSACTION) {
+      stored += await this.repo.insertMany(rows.slice(i, i + MAX_ROWS_PER_TRANSACTION), statsOf);
+    }
+    return stored;
   }
 }

@@ -2,12 +2,37 @@ import pino from 'pino';
 import { StatsRetention, STATS_RETENTION_MS } from './stats-retention';
 
 describe('StatsRetention', () => {
-  it('deletes buckets older than the longest window (30 days) plus a minute', async () => {
-    const before: Date[] = [];
-    const now = Date.parse('2026-03-31T00:00:00.000Z');
-    const retention = new StatsRetention({ prune: async (d) => (before.push(d), 7) }, 60_000, pino({ level: 'silent' }), () => now);
-    expect(await retention.prune()).toBe(7);
+  const now = Date.parse('2026-03-31T00:00:00.000Z');
+
+  it('keeps service_stats buckets for the longest window (30 days) plus a minute', () => {
     expect(STATS_RETENTION_MS).toBe((30 * 86_400 + 60) * 1000);
-    expect(before).toEqual([new Date('2026-02-28T23:59:00.000Z')]);
+  });
+
+  it('runs every job with the same now and reports what each deleted', async () => {
+    const seen: [string, Date][] = [];
+    const retention = new StatsRetention(
+      [
+        { name: 'a', run: async (d) => (seen.push(['a', d]), 7) },
+        { name: 'b', run: async (d) => (seen.push(['b', d]), 2) },
+      ],
+      60_000,
+      pino({ level: 'silent' }),
+      () => now,
+    );
+    expect(await retention.prune()).toEqual({ a: 7, b: 2 });
+    expect(seen).toEqual([['a', new Date(now)], ['b', new Date(now)]]);
+  });
+
+  it('goes on with the next job when one fails', async () => {
+    const retention = new StatsRetention(
+      [
+        { name: 'broken', run: async () => Promise.reject(new Error('db down')) },
+        { name: 'fine', run: async () => 3 },
+      ],
+      60_000,
+      pino({ level: 'silent' }),
+      () => now,
+    );
+    expect(await retention.prune()).toEqual({ broken: 0, fine: 3 });
   });
 });

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsDefined, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsDefined, IsInt, IsObject, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 /**
  * Memory (seed 002 component 3 "Memory System": store results, learn patterns,

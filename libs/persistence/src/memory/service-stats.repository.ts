@@ -16,6 +16,10 @@ export interface ServiceStatSample {
   latency_ms: number;
   /** When it finished, ISO-8601; decides the minute bucket. */
   at: string;
+  /** Error code of a failure (`HTTP_503`, `HANDLER_ERROR`, ...); learned as an error pattern by `memory_stats`. */
+  error_code?: string | null;
+  /** Error message of a failure (normalised before it is counted). */
+  error_message?: string | null;
 }
 
 /** Sum of samples of one (task type, service, minute bucket): one upserted row. */

@@ -6,6 +6,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  */
 @Entity({ name: 'task_results' })
 @Index('task_results_type_finished', ['type', 'finishedAt'])
+@Index('task_results_finished', ['finishedAt'])
 export class TaskResultEntity {
   @PrimaryColumn('uuid', { name: 'task_id' })
   taskId!: string;
@@ -19,6 +20,21 @@ export class TaskResultEntity {
   /** Handler or service that ran it. */
   @Column('text')
   handler!: string;
+
+  /** Routed service whose reply (or last failure) is the outcome; null for built-in handlers. */
+  @Column('text', { nullable: true })
+  service!: string | null;
+
+  /** Bot the task was assigned to. */
+  @Column('text', { name: 'bot_id', nullable: true })
+  botId!: string | null;
+
+  @Column('text', { name: 'swarm_id', nullable: true })
+  swarmId!: string | null;
+
+  /** Memory context the handler was given. */
+  @Column('text', { name: 'context_id', nullable: true })
+  contextId!: string | null;
 
   @Column('boolean')
   success!: boolean;
@@ -38,6 +54,10 @@ export class TaskResultEntity {
 
   @Column('jsonb', { nullable: true })
   result!: unknown;
+
+  /** Digest of the task's input data (`TaskParams`): what parameter patterns learn from. */
+  @Column('jsonb', { nullable: true })
+  params!: unknown;
 
   @Column('timestamptz', { name: 'started_at' })
   startedAt!: Date;
