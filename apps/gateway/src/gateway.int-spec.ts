@@ -523,6 +523,14 @@ describe('OpenAPI document and Swagger UI', () => {
       '/modules/{name}',
       '/modules/{name}/enable',
       '/modules/{name}/disable',
+      '/memory/patterns/{task_type}',
+      '/memory/contexts',
+      '/memory/contexts/{context_id}',
+      '/memory/relevant',
+      '/memory/short-term',
+      '/memory/summary',
+      '/memory/stats',
+      '/memory/runners',
       '/health',
       '/livez',
       '/readyz',
@@ -549,7 +557,7 @@ describe('OpenAPI document and Swagger UI', () => {
   });
 
   it('gives every operation a tag, a success response and the error body', () => {
-    const tags = new Set(['tasks', 'bots', 'swarms', 'health', 'brain', 'routing', 'modules']);
+    const tags = new Set(['tasks', 'bots', 'swarms', 'health', 'brain', 'routing', 'modules', 'memory']);
     for (const { method, path, op } of operations()) {
       const where = `${method} ${path}`;
       expect({ where, tags: op.tags?.filter((t) => tags.has(t)).length }).toEqual({ where, tags: 1 });

@@ -12,6 +12,7 @@ import { ServicesController } from './routing/services.handler';
 import { RoutingController } from './routing/routing.handler';
 import { ModulesController } from './routing/modules.handler';
 import { DecisionsController } from './decisions/decisions.handler';
+import { MemoryController } from './memory/memory.handler';
 
 /**
  * Root module of the gateway: the service kit (env, NATS connection, RPC client
@@ -38,6 +39,7 @@ export class GatewayModule {
         ServicesController,
         RoutingController,
         ModulesController,
+        MemoryController,
         HealthController,
         createHealthController('gateway'),
       ],
