@@ -40,6 +40,8 @@ import { FleetService } from './bots/fleet.service';
 import { TasksHandler } from './tasks/tasks.handler';
 import { DecisionsHandler } from './decisions/decisions.handler';
 import { decisionProviders } from './decisions/decisions.providers';
+import { BacklogHandler } from './backlog/backlog.handler';
+import { backlogProviders } from './backlog/backlog.providers';
 import { DATA_SOURCE, LANE_RESOLVER, PRIORITY_POLICY, TASK_LIFECYCLE, TASK_REPOSITORY } from './tokens';
 
 /** Starts and stops the brain's background loops (relay, events, lease reaper). */
@@ -89,7 +91,7 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
 
 /** orchestrator-brain: task intake, priority, dispatch (outbox relay), lifecycle. */
 @Module({
-  controllers: [TasksHandler, BotsHandler, PriorityHandler, DecisionsHandler, createHealthController('orchestrator-brain')],
+  controllers: [TasksHandler, BotsHandler, PriorityHandler, DecisionsHandler, BacklogHandler, createHealthController('orchestrator-brain')],
   providers: [
     ...databaseProviders,
     {
@@ -196,6 +198,7 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
       },
     },
     ...decisionProviders,
+    ...backlogProviders,
     BrainRuntime,
   ],
 })

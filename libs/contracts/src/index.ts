@@ -21,3 +21,7 @@ export * from './router/modules';
 export * from './brain/decisions';
 export * from './memory/service-stats';
 export * from './memory/memory';
+export * from './brain/backlog';
+export * from './improvement/suggestions';
+export * from './improvement/analyze';
+export * from './improvement/report';

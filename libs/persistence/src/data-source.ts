@@ -12,6 +12,8 @@ import { ServiceStats1763950000000 } from './migrations/1763950000000-ServiceSta
 import { Decisions1763960000000 } from './migrations/1763960000000-Decisions';
 import { MemoryLongTerm1763970000000 } from './migrations/1763970000000-MemoryLongTerm';
 import { MemoryContextEntity, MemoryStatEntity, RunnerStatEntity } from './memory/memory.entities';
+import { Improvement1763980000000 } from './migrations/1763980000000-Improvement';
+import { ImprovementAnalysisEntity, ImprovementSuggestionEntity } from './improvement/improvement.entities';
 import { TaskContext1763990000000 } from './migrations/1763990000000-TaskContext';
 import { ServiceStatEntity } from './memory/service-stat.entity';
 import { DecisionCounterEntity } from './brain/decision-counter.entity';
@@ -40,6 +42,8 @@ export const ENTITIES = [
   MemoryStatEntity,
   RunnerStatEntity,
   MemoryContextEntity,
+  ImprovementSuggestionEntity,
+  ImprovementAnalysisEntity,
 ];
 /** Every committed migration, in order. */
 export const MIGRATIONS = [
@@ -51,6 +55,7 @@ export const MIGRATIONS = [
   ServiceStats1763950000000,
   Decisions1763960000000,
   MemoryLongTerm1763970000000,
+  Improvement1763980000000,
   TaskContext1763990000000,
 ];
 

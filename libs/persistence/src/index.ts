@@ -24,3 +24,5 @@ export * from './router/router.entities';
 export * from './router/module.repository';
 export * from './router/routing-policy.repository';
 export * from './router/routing-counter.repository';
+export * from './improvement/improvement.entities';
+export * from './improvement/suggestion.repository';
