@@ -26,6 +26,8 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'MODULE_NOT_FOUND':
     case 'CONTEXT_NOT_FOUND':
     case 'SUGGESTION_NOT_FOUND':
+    case 'WORKFLOW_NOT_FOUND':
+    case 'SCHEDULE_NOT_FOUND':
       return 404;
     case 'IDEMPOTENCY_CONFLICT':
     case 'BOT_CAPACITY_EXCEEDED':
@@ -36,6 +38,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'MODULE_DEPENDENCY_DISABLED':
     case 'MODULE_DISABLED':
     case 'SUGGESTION_INVALID_TRANSITION':
+    case 'SCHEDULE_EXISTS':
       return 409;
     case 'PAYLOAD_TOO_LARGE':
     case 'BATCH_TOO_LARGE':
@@ -44,6 +47,8 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'INVALID_TASK_DATA':
     case 'CAPABILITY_MISMATCH':
     case 'NO_CAPABLE_SERVICE':
+    case 'INVALID_WORKFLOW':
+    case 'INVALID_SCHEDULE':
       return 422;
     case 'INTERNAL':
       return 500;
