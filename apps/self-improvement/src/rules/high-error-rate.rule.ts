@@ -42,7 +42,7 @@ export const highErrorRateRule: Rule = {
         title: `High error rate of ${s.service} on ${s.task_type}`,
         description:
           `${pct(rate)} of ${s.count} calls failed in the last ${windowText(snapshot)} (threshold ${pct(t.errorRate)}).` +
-          (top ? ` Most frequent error: ${top.code} (${top.count}×): ${top.message}.` : '') +
+          (top ? ` Most frequent error: ${top.code} (${top.count}×)${top.message ? `: ${top.message}` : ''}.` : '') +
           (timeouts ? ' The calls time out: consider a longer timeout.' : ' Investigate the error causes.'),
         action: timeouts ? 'increase_timeout' : 'investigate_errors',
         direction: 'lower_is_better',
