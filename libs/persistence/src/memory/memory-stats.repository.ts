@@ -8,6 +8,7 @@ import {
   bucketStart,
   HOUR_ROWS_RETENTION_MS,
   MINUTE_ROWS_RETENTION_MS,
+  timeParser,
 } from './stat-buckets';
 
 /** `service` of the rows that describe a whole task type (one sample per stored result). */
@@ -82,26 +83,36 @@ function cmp(a: string, b: string): number {
  * @param nowMs now, ms (retention cut-offs)
  */
 export function aggregateMemoryStats(samples: ServiceStatSample[], nowMs: number): MemoryStatDelta[] {
-  const byKey = new Map<string, MemoryStatDelta & { lastMs: number }>();
-  const minuteCutoff = nowMs - MINUTE_ROWS_RETENTION_MS;
-  const hourCutoff = nowMs - HOUR_ROWS_RETENTION_MS;
+  // (task type, service) → bucket → delta, minute and hour buckets in separate maps:
+  // one string key per sample, no per-sample date formatting.
+  type Acc = MemoryStatDelta & { lastMs: number };
+  const groups = new Map<string, { m: Map<number, Acc>; h: Map<number, Acc> }>();
+  const deltas: Acc[] = [];
+  const cutoff = { m: nowMs - MINUTE_ROWS_RETENTION_MS, h: nowMs - HOUR_ROWS_RETENTION_MS };
+  const parse = timeParser();
   for (const s of samples) {
-    const atMs = Date.parse(s.at);
+    const atMs = parse(s.at);
     if (!Number.isFinite(atMs)) continue;
+    const groupKey = s.task_type + '\u0000' + s.service;
+    let group = groups.get(groupKey);
+    if (!group) {
+      group = { m: new Map(), h: new Map() };
+      groups.set(groupKey, group);
+    }
+    const latency = Number.isFinite(s.latency_ms) && s.latency_ms > 0 ? s.latency_ms : 0;
     const message = s.success ? '' : normaliseErrorMessage(s.error_message);
     for (const res of ['m', 'h'] as const) {
       const bucketMs = bucketStart(atMs, res);
-      if (bucketMs < (res === 'm' ? minuteCutoff : hourCutoff)) continue;
-      const key = keyOf(s.task_type, s.service, res, bucketMs);
-      let d = byKey.get(key);
+      if (bucketMs < cutoff[res]) continue;
+      let d = group[res].get(bucketMs);
       if (!d) {
         d = {
           task_type: s.task_type, service: s.service, res, bucket: new Date(bucketMs).toISOString(), count: 0, successes: 0, failures: 0,
           latency_sum_ms: 0, last_at: '', lastMs: -Infinity, hist: LatencyHistogram.empty(), errors: new ErrorPatternCounter(),
         };
-        byKey.set(key, d);
+        group[res].set(bucketMs, d);
+        deltas.push(d);
       }
-      const latency = Number.isFinite(s.latency_ms) && s.latency_ms > 0 ? s.latency_ms : 0;
       d.count += 1;
       d.latency_sum_ms += latency;
       d.hist.recordMs(latency);
@@ -113,7 +124,7 @@ export function aggregateMemoryStats(samples: ServiceStatSample[], nowMs: number
       if (atMs > d.lastMs) d.lastMs = atMs;
     }
   }
-  return [...byKey.values()]
+  return deltas
     .map(({ lastMs, ...d }) => ({ ...d, last_at: new Date(lastMs).toISOString() }))
     .sort((a, b) => cmp(a.task_type, b.task_type) || cmp(a.service, b.service) || cmp(a.res, b.res) || cmp(a.bucket, b.bucket));
 }
@@ -126,12 +137,12 @@ export function aggregateMemoryStats(samples: ServiceStatSample[], nowMs: number
  *
  * Writes, one batch at a time, in the transaction that stores the batch's results:
  * 1. one multi-row `INSERT … ON CONFLICT DO UPDATE` adds the batch's counts (plain
- *    sums, safe under concurrency) and, for rows that did not exist, writes the
- *    batch's histogram and error patterns. Its `RETURNING` gives, for rows that
- *    existed, their stored histogram and errors, and the update has locked them;
- * 2. those rows' histograms and error patterns are merged in memory with the
- *    batch's (decode, add, encode: ~0.1 ms a row) and written back with one
- *    multi-row `UPDATE`, under the row locks of step 1 (read-modify-write in one
+ *    sums, safe under concurrency) and creates missing rows (empty histogram).
+ *    Its `RETURNING` gives every row's stored histogram and errors, and the
+ *    insert or update has locked the row until commit;
+ * 2. the histograms and error patterns are merged in memory with the batch's
+ *    (decode, add, encode: ~0.2 ms a row) and written back with one multi-row
+ *    `UPDATE`, under the row locks of step 1 (read-modify-write in one
  *    transaction: a concurrent replica waits, then merges into the merged value).
  * A batch touches a handful of rows (task types × services × 2 resolutions, not
  * results), so the cost per result is a few microseconds at any rate: at 10,000
@@ -156,11 +167,12 @@ export class MemoryStatsRepository {
     const deltas = aggregateMemoryStats(samples, nowMs);
     if (deltas.length === 0) return 0;
     const byKey = new Map(deltas.map((d) => [keyOf(d.task_type, d.service, d.res, Date.parse(d.bucket)), d]));
+    // Step 1: counts added, rows created (histogram and errors filled in by step 2), existing rows locked and read.
     const returned = (await q.query(
       `INSERT INTO memory_stats AS t (task_type, service, res, bucket, count, successes, failures, latency_sum_ms, last_at, latency_hist, errors)
-       SELECT task_type, service, res, bucket, count, successes, failures, latency_sum_ms, last_at, latency_hist, errors
+       SELECT task_type, service, res, bucket, count, successes, failures, latency_sum_ms, last_at, '', '[]'::jsonb
          FROM jsonb_to_recordset($1::jsonb) AS x(task_type text, service text, res text, bucket timestamptz, count bigint,
-              successes bigint, failures bigint, latency_sum_ms double precision, last_at timestamptz, latency_hist text, errors jsonb)
+              successes bigint, failures bigint, latency_sum_ms double precision, last_at timestamptz)
         ORDER BY task_type, service, res, bucket
        ON CONFLICT (task_type, service, res, bucket) DO UPDATE SET
          count = t.count + excluded.count,
@@ -168,19 +180,19 @@ export class MemoryStatsRepository {
          failures = t.failures + excluded.failures,
          latency_sum_ms = t.latency_sum_ms + excluded.latency_sum_ms,
          last_at = greatest(t.last_at, excluded.last_at)
-       RETURNING task_type, service, res, bucket, (xmax = 0) AS inserted, latency_hist, errors`,
+       RETURNING task_type, service, res, bucket, latency_hist, errors`,
       [
         JSON.stringify(
           deltas.map((d) => ({
             task_type: d.task_type, service: d.service, res: d.res, bucket: d.bucket, count: d.count, successes: d.successes,
-            failures: d.failures, latency_sum_ms: d.latency_sum_ms, last_at: d.last_at, latency_hist: d.hist.encode(), errors: d.errors.top(),
+            failures: d.failures, latency_sum_ms: d.latency_sum_ms, last_at: d.last_at,
           })),
         ),
       ],
-    )) as { task_type: string; service: string; res: string; bucket: Date; inserted: boolean; latency_hist: string; errors: unknown }[];
+    )) as { task_type: string; service: string; res: string; bucket: Date; latency_hist: string; errors: unknown }[];
+    // Step 2: merged under the locks of step 1 (a new row's stored value is empty).
     const merged: { task_type: string; service: string; res: string; bucket: string; latency_hist: string; errors: ErrorPatternCount[] }[] = [];
     for (const row of returned) {
-      if (row.inserted) continue;
       const d = byKey.get(keyOf(row.task_type, row.service, row.res, new Date(row.bucket).getTime()));
       if (!d) continue;
       const hist = decodeOrEmpty(row.latency_hist);
@@ -190,14 +202,12 @@ export class MemoryStatsRepository {
       errors.addAll(d.errors.top(Number.MAX_SAFE_INTEGER));
       merged.push({ task_type: d.task_type, service: d.service, res: d.res, bucket: d.bucket, latency_hist: hist.encode(), errors: errors.top() });
     }
-    if (merged.length > 0) {
-      await q.query(
-        `UPDATE memory_stats AS t SET latency_hist = x.latency_hist, errors = x.errors
-           FROM jsonb_to_recordset($1::jsonb) AS x(task_type text, service text, res text, bucket timestamptz, latency_hist text, errors jsonb)
-          WHERE t.task_type = x.task_type AND t.service = x.service AND t.res = x.res AND t.bucket = x.bucket`,
-        [JSON.stringify(merged)],
-      );
-    }
+    await q.query(
+      `UPDATE memory_stats AS t SET latency_hist = x.latency_hist, errors = x.errors
+         FROM jsonb_to_recordset($1::jsonb) AS x(task_type text, service text, res text, bucket timestamptz, latency_hist text, errors jsonb)
+        WHERE t.task_type = x.task_type AND t.service = x.service AND t.res = x.res AND t.bucket = x.bucket`,
+      [JSON.stringify(merged)],
+    );
     return deltas.length;
   }
 

@@ -1,5 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { bucketRanges, BucketResolution, bucketStart, HOUR_ROWS_RETENTION_MS, MINUTE_ROWS_RETENTION_MS } from './stat-buckets';
+import { bucketRanges, BucketResolution, bucketStart, HOUR_ROWS_RETENTION_MS, MINUTE_ROWS_RETENTION_MS, timeParser } from './stat-buckets';
 
 /** One result as runner load: which replica produced it, its handler time and finish time. */
 export interface RunnerSample {
@@ -41,25 +41,34 @@ function cmp(a: string, b: string): number {
  * @param nowMs now, ms
  */
 export function aggregateRunnerStats(samples: RunnerSample[], nowMs: number): RunnerStatDelta[] {
-  const byKey = new Map<string, RunnerStatDelta & { lastMs: number }>();
+  type Acc = RunnerStatDelta & { lastMs: number };
+  const groups = new Map<string, { m: Map<number, Acc>; h: Map<number, Acc> }>();
+  const deltas: Acc[] = [];
+  const cutoff = { m: nowMs - MINUTE_ROWS_RETENTION_MS, h: nowMs - HOUR_ROWS_RETENTION_MS };
+  const parse = timeParser();
   for (const s of samples) {
-    const atMs = Date.parse(s.at);
+    const atMs = parse(s.at);
     if (!Number.isFinite(atMs) || typeof s.runner !== 'string') continue;
+    let group = groups.get(s.runner);
+    if (!group) {
+      group = { m: new Map(), h: new Map() };
+      groups.set(s.runner, group);
+    }
     for (const res of ['m', 'h'] as const) {
       const bucketMs = bucketStart(atMs, res);
-      if (bucketMs < nowMs - (res === 'm' ? MINUTE_ROWS_RETENTION_MS : HOUR_ROWS_RETENTION_MS)) continue;
-      const key = `${s.runner}\u0000${res}\u0000${bucketMs}`;
-      let d = byKey.get(key);
+      if (bucketMs < cutoff[res]) continue;
+      let d = group[res].get(bucketMs);
       if (!d) {
         d = { runner: s.runner, res, bucket: new Date(bucketMs).toISOString(), count: 0, busy_ms: 0, last_at: '', lastMs: -Infinity };
-        byKey.set(key, d);
+        group[res].set(bucketMs, d);
+        deltas.push(d);
       }
       d.count += 1;
       d.busy_ms += Number.isFinite(s.latency_ms) && s.latency_ms > 0 ? s.latency_ms : 0;
       if (atMs > d.lastMs) d.lastMs = atMs;
     }
   }
-  return [...byKey.values()]
+  return deltas
     .map(({ lastMs, ...d }) => ({ ...d, last_at: new Date(lastMs).toISOString() }))
     .sort((a, b) => cmp(a.runner, b.runner) || cmp(a.res, b.res) || cmp(a.bucket, b.bucket));
 }

@@ -1,4 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
+import { timeParser } from './stat-buckets';
 
 /** Bucket width of `service_stats`, ms (one minute). */
 export const SERVICE_STATS_BUCKET_MS = 60_000;
@@ -55,16 +56,28 @@ export interface ServiceStatTotals {
  * @param samples outcomes of one batch
  */
 export function aggregateServiceStats(samples: ServiceStatSample[]): ServiceStatDelta[] {
-  const byKey = new Map<string, ServiceStatDelta & { lastMs: number }>();
+  // (task type, service) → minute bucket → delta: one string key per sample, no per-sample date formatting.
+  const groups = new Map<string, Map<number, ServiceStatDelta & { lastMs: number }>>();
+  const deltas: (ServiceStatDelta & { lastMs: number })[] = [];
+  const parse = timeParser();
   for (const s of samples) {
-    const atMs = Date.parse(s.at);
+    const atMs = parse(s.at);
     if (!Number.isFinite(atMs)) continue;
-    const bucket = new Date(Math.floor(atMs / SERVICE_STATS_BUCKET_MS) * SERVICE_STATS_BUCKET_MS).toISOString();
-    const key = JSON.stringify([s.task_type, bucket, s.service]);
-    let d = byKey.get(key);
+    const bucketMs = Math.floor(atMs / SERVICE_STATS_BUCKET_MS) * SERVICE_STATS_BUCKET_MS;
+    const groupKey = s.task_type + '\u0000' + s.service;
+    let group = groups.get(groupKey);
+    if (!group) {
+      group = new Map();
+      groups.set(groupKey, group);
+    }
+    let d = group.get(bucketMs);
     if (!d) {
-      d = { task_type: s.task_type, service: s.service, bucket, count: 0, successes: 0, failures: 0, latency_sum_ms: 0, last_at: '', lastMs: -Infinity };
-      byKey.set(key, d);
+      d = {
+        task_type: s.task_type, service: s.service, bucket: new Date(bucketMs).toISOString(), count: 0, successes: 0, failures: 0,
+        latency_sum_ms: 0, last_at: '', lastMs: -Infinity,
+      };
+      group.set(bucketMs, d);
+      deltas.push(d);
     }
     d.count += 1;
     if (s.success) d.successes += 1;
@@ -72,7 +85,7 @@ export function aggregateServiceStats(samples: ServiceStatSample[]): ServiceStat
     d.latency_sum_ms += Number.isFinite(s.latency_ms) && s.latency_ms > 0 ? s.latency_ms : 0;
     if (atMs > d.lastMs) d.lastMs = atMs;
   }
-  return [...byKey.values()]
+  return deltas
     .map(({ lastMs, ...d }) => ({ ...d, last_at: new Date(lastMs).toISOString() }))
     .sort((a, b) => cmp(a.task_type, b.task_type) || cmp(a.bucket, b.bucket) || cmp(a.service, b.service));
 }

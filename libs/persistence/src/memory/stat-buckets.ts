@@ -55,3 +55,20 @@ export function bucketRanges(sinceMs: number, nowMs: number): BucketRanges {
   const hourFrom = floorHour + HOUR_MS;
   return { hourFrom: new Date(hourFrom), minuteFrom: new Date(sinceMinute), minuteTo: new Date(hourFrom) };
 }
+
+/**
+ * `Date.parse` remembering its last answer: the samples of a batch come in runs
+ * sharing one finish time (a result and its calls), parsed once per run.
+ * @returns a parser (NaN for an unparsable time)
+ */
+export function timeParser(): (iso: string) => number {
+  let last: string | undefined;
+  let lastMs = Number.NaN;
+  return (iso) => {
+    if (iso !== last) {
+      last = iso;
+      lastMs = typeof iso === 'string' ? Date.parse(iso) : Number.NaN;
+    }
+    return lastMs;
+  };
+}
