@@ -1,18 +1,18 @@
 import { Type } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { CONTEXT_ID_PATTERN, MEMORY_TASK_TYPE_PATTERN } from '@apiary/contracts';
 
 /*
  * HTTP request shapes of /memory (issue 5). They mirror the NATS requests of
  * libs/contracts/src/memory (which memory validates again) and live here so the
  * @nestjs/swagger plugin documents them (it reads `*.dto.ts`). Limits are written
- * as literals: the plugin copies literal limits only.
+ * and patterns as literals (the plugin copies literal ones only); they equal the
+ * contracts' `MEMORY_TASK_TYPE_PATTERN` and `CONTEXT_ID_PATTERN`.
  */
 
 /** Path of `/memory/patterns/{task_type}`. */
 export class PatternsParams {
   /** Task type, 1..128 of `[A-Za-z0-9_.:-]`. */
-  @IsDefined() @IsString() @Matches(MEMORY_TASK_TYPE_PATTERN, { message: 'task_type must match [A-Za-z0-9_.:-]{1,128}' })
+  @IsDefined() @IsString() @Matches(/^[A-Za-z0-9_.:-]{1,128}$/, { message: 'task_type must match [A-Za-z0-9_.:-]{1,128}' })
   task_type!: string;
 }
 
@@ -26,7 +26,7 @@ export class PatternsQuery {
 /** Path of `/memory/contexts/{context_id}`. */
 export class ContextIdParams {
   /** Context id: 1..128 of `[A-Za-z0-9._:-]`, starting with a letter or digit. */
-  @IsDefined() @IsString() @Matches(CONTEXT_ID_PATTERN, { message: 'context_id must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' })
+  @IsDefined() @IsString() @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, { message: 'context_id must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' })
   context_id!: string;
 }
 
@@ -55,7 +55,7 @@ export class PatchContextBody {
 /** Query of `GET /memory/relevant`. */
 export class RelevantQuery {
   /** Task type. */
-  @IsDefined() @IsString() @Matches(MEMORY_TASK_TYPE_PATTERN, { message: 'task_type must match [A-Za-z0-9_.:-]{1,128}' })
+  @IsDefined() @IsString() @Matches(/^[A-Za-z0-9_.:-]{1,128}$/, { message: 'task_type must match [A-Za-z0-9_.:-]{1,128}' })
   task_type!: string;
 
   /** Results returned (default 10; 1..100). */
@@ -67,7 +67,7 @@ export class RelevantQuery {
   window_s?: number;
 
   /** Rank results of this context first. */
-  @IsOptional() @IsString() @Matches(CONTEXT_ID_PATTERN, { message: 'context_id must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' })
+  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, { message: 'context_id must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$' })
   context_id?: string;
 }
 
@@ -81,7 +81,7 @@ export class ShortTermQuery {
 /** Query of `GET /memory/stats`. */
 export class MemoryStatsQuery {
   /** Only this task type (all when absent). */
-  @IsOptional() @IsString() @Matches(MEMORY_TASK_TYPE_PATTERN, { message: 'task_type must match [A-Za-z0-9_.:-]{1,128}' })
+  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_.:-]{1,128}$/, { message: 'task_type must match [A-Za-z0-9_.:-]{1,128}' })
   task_type?: string;
 
   /** Window, seconds back from now (default 3,600; 60..2,592,000). */
