@@ -531,6 +531,13 @@ describe('OpenAPI document and Swagger UI', () => {
       '/memory/summary',
       '/memory/stats',
       '/memory/runners',
+      '/improvement/analyze',
+      '/improvement/report',
+      '/suggestions',
+      '/suggestions/{id}',
+      '/suggestions/{id}/approve',
+      '/suggestions/{id}/reject',
+      '/suggestions/{id}/implemented',
       '/health',
       '/livez',
       '/readyz',
@@ -557,7 +564,7 @@ describe('OpenAPI document and Swagger UI', () => {
   });
 
   it('gives every operation a tag, a success response and the error body', () => {
-    const tags = new Set(['tasks', 'bots', 'swarms', 'health', 'brain', 'routing', 'modules', 'memory']);
+    const tags = new Set(['tasks', 'bots', 'swarms', 'health', 'brain', 'routing', 'modules', 'memory', 'improvement']);
     for (const { method, path, op } of operations()) {
       const where = `${method} ${path}`;
       expect({ where, tags: op.tags?.filter((t) => tags.has(t)).length }).toEqual({ where, tags: 1 });

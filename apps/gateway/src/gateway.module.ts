@@ -13,6 +13,7 @@ import { RoutingController } from './routing/routing.handler';
 import { ModulesController } from './routing/modules.handler';
 import { DecisionsController } from './decisions/decisions.handler';
 import { MemoryController } from './memory/memory.handler';
+import { ImprovementController } from './improvement/improvement.handler';
 
 /**
  * Root module of the gateway: the service kit (env, NATS connection, RPC client
@@ -40,6 +41,7 @@ export class GatewayModule {
         RoutingController,
         ModulesController,
         MemoryController,
+        ImprovementController,
         HealthController,
         createHealthController('gateway'),
       ],
