@@ -42,6 +42,10 @@ import { DecisionsHandler } from './decisions/decisions.handler';
 import { decisionProviders } from './decisions/decisions.providers';
 import { BacklogHandler } from './backlog/backlog.handler';
 import { backlogProviders } from './backlog/backlog.providers';
+import { WorkflowsHandler } from './workflows/workflows.handler';
+import { BatchesHandler } from './batches/batches.handler';
+import { SchedulesHandler } from './schedules/schedules.handler';
+import { workflowProviders } from './workflows/workflows.providers';
 import { DATA_SOURCE, LANE_RESOLVER, PRIORITY_POLICY, TASK_LIFECYCLE, TASK_REPOSITORY } from './tokens';
 
 /** Starts and stops the brain's background loops (relay, events, lease reaper). */
@@ -91,7 +95,7 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
 
 /** orchestrator-brain: task intake, priority, dispatch (outbox relay), lifecycle. */
 @Module({
-  controllers: [TasksHandler, BotsHandler, PriorityHandler, DecisionsHandler, BacklogHandler, createHealthController('orchestrator-brain')],
+  controllers: [TasksHandler, BotsHandler, PriorityHandler, DecisionsHandler, BacklogHandler, WorkflowsHandler, BatchesHandler, SchedulesHandler, createHealthController('orchestrator-brain')],
   providers: [
     ...databaseProviders,
     {
@@ -199,6 +203,7 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
     },
     ...decisionProviders,
     ...backlogProviders,
+    ...workflowProviders,
     BrainRuntime,
   ],
 })

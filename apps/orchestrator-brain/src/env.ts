@@ -85,4 +85,17 @@ export class BrainEnv extends DatabaseServiceEnv {
   /** Reply timeout of memory's statistics and the router's service list for a decision, ms (default 2,000). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(10) @Max(60_000)
   APIARY_DECISION_RPC_TIMEOUT_MS = 2000;
+
+  // Workflows, batches and schedules (issue 6).
+  /** Period of the workflow sweep, ms: retry delays and step timeouts are checked this often (default 1,000; ended steps wake the engine at once). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(50) @Max(60_000)
+  APIARY_WORKFLOW_SWEEP_MS = 1000;
+
+  /** How often each replica looks for due schedule occurrences, ms (default 250). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(20) @Max(60_000)
+  APIARY_SCHEDULE_TICK_MS = 250;
+
+  /** A schedule occurrence later than this is missed (run once or skipped per `catch_up`), ms (default 5,000). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1000) @Max(86_400_000)
+  APIARY_SCHEDULE_MISFIRE_MS = 5000;
 }

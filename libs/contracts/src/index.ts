@@ -25,3 +25,7 @@ export * from './brain/backlog';
 export * from './improvement/suggestions';
 export * from './improvement/analyze';
 export * from './improvement/report';
+export * from './workflows/workflows';
+export * from './workflows/definitions';
+export * from './workflows/batches';
+export * from './workflows/schedules';

@@ -15,6 +15,8 @@ import { MemoryContextEntity, MemoryStatEntity, RunnerStatEntity } from './memor
 import { Improvement1763980000000 } from './migrations/1763980000000-Improvement';
 import { ImprovementAnalysisEntity, ImprovementSuggestionEntity } from './improvement/improvement.entities';
 import { TaskContext1763990000000 } from './migrations/1763990000000-TaskContext';
+import { Workflows1764000000000 } from './migrations/1764000000000-Workflows';
+import { WORKFLOW_ENTITIES } from './workflows/workflow.entities';
 import { ServiceStatEntity } from './memory/service-stat.entity';
 import { DecisionCounterEntity } from './brain/decision-counter.entity';
 import { PriorityMultiplierEntity } from './brain/priority-multiplier.entity';
@@ -44,6 +46,7 @@ export const ENTITIES = [
   MemoryContextEntity,
   ImprovementSuggestionEntity,
   ImprovementAnalysisEntity,
+  ...WORKFLOW_ENTITIES,
 ];
 /** Every committed migration, in order. */
 export const MIGRATIONS = [
@@ -57,6 +60,7 @@ export const MIGRATIONS = [
   MemoryLongTerm1763970000000,
   Improvement1763980000000,
   TaskContext1763990000000,
+  Workflows1764000000000,
 ];
 
 /** Advisory-lock key serialising migrations across replicas and services. */

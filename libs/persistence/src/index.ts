@@ -26,3 +26,7 @@ export * from './router/routing-policy.repository';
 export * from './router/routing-counter.repository';
 export * from './improvement/improvement.entities';
 export * from './improvement/suggestion.repository';
+export * from './workflows/workflow.entities';
+export * from './workflows/workflow.repository';
+export * from './workflows/batch-wait.repository';
+export * from './workflows/schedule.repository';

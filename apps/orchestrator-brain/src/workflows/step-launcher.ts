@@ -1,0 +1,147 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { ApiaryError, PriorityLevel, TaskErrorInfo } from '@apiary/contracts';
+import { BotRepository, NewTaskRow, TaskRepository, WorkflowRepository, WorkflowRunRow } from '@apiary/persistence';
+import type { PriorityPolicy } from '../priority/priority.service';
+import type { StepSpec } from './dag';
+import type { StepEvent, StepStart } from './workflow-engine';
+import { checkStepData } from './workflow-validator';
+
+/** One start decided by the engine, with its run and step. */
+export interface LaunchItem {
+  run: Pick<WorkflowRunRow, 'id' | 'priority' | 'context_id' | 'fairness_key'>;
+  step: StepSpec;
+  start: StepStart;
+}
+
+/** Tunables of {@link StepLauncher}. */
+export interface LaunchConfig {
+  /** Attempts per task before `dead` (APIARY_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /** Fair-share cost of one task, seconds (APIARY_FAIR_SHARE_MS / 1000). */
+  fairShareS: number;
+}
+
+function errorInfo(e: unknown): TaskErrorInfo {
+  if (e instanceof ApiaryError) return { code: e.code, message: e.message, retryable: false };
+  throw e;
+}
+
+/**
+ * Creates the tasks of started steps inside the caller's transaction (the one that
+ * holds the runs' locks and writes their steps), so a step's task exists exactly
+ * when its step says `running`: plain steps and recovery tasks as queued tasks
+ * tagged with their run and step; `bot_id` steps as that bot's task (tier weight,
+ * concurrency, external capability); `swarm_id` steps as one task per active bot of
+ * the swarm in one INSERT ... SELECT under the step's batch id (the swarm
+ * mass-action of seed 001, whose fan-in is the step's result). Ranks follow the
+ * task writer's stride scheduling per fairness key.
+ */
+export class StepLauncher {
+  /**
+   * @param priority scoring and ranks
+   * @param config attempts and fair-share cost
+   */
+  constructor(
+    private readonly priority: PriorityPolicy,
+    private readonly config: LaunchConfig,
+  ) {}
+
+  /**
+   * @param em the transaction
+   * @param items starts to create
+   * @param nowMs current time, ms since epoch
+   * @returns (with its run id) a `start_failed` event for each start that could not be created (bot
+   *   retired or swarm emptied since submit, data invalid after merging results)
+   */
+  async launch(em: EntityManager, items: LaunchItem[], nowMs: number): Promise<{ runId: string; event: StepEvent }[]> {
+    if (items.length === 0) return [];
+    const tasks = new TaskRepository(em as unknown as DataSource);
+    const bots = new BotRepository(em);
+    const failures: { runId: string; event: StepEvent }[] = [];
+    const rows = new Map<string, { rows: NewTaskRow[]; tags: { id: string; run_id: string; step_id: string }[] }>();
+    for (const { run, step, start } of items) {
+      try {
+        const priority = run.priority as PriorityLevel;
+        const base = {
+          type: start.type,
+          data: start.parameters,
+          priority,
+          max_attempts: this.config.maxAttempts,
+          idempotency_key: null,
+          batch_id: null,
+          fairness_key: run.fairness_key,
+          trace_carrier: null,
+          created_at: new Date(nowMs).toISOString(),
+          context_id: run.context_id,
+        };
+        let row: NewTaskRow;
+        if (start.role === 'step' && step.swarm_id) {
+          await this.fanOut(tasks, bots, run, step, start, nowMs);
+          continue;
+        } else if (start.role === 'step' && step.bot_id) {
+          const bot = await bots.findBot(step.bot_id);
+          if (!bot) throw new ApiaryError('BOT_NOT_FOUND', `bot ${step.bot_id} not found`, { bot_id: step.bot_id });
+          if (bot.status !== 'active') throw new ApiaryError('BOT_RETIRED', `bot ${step.bot_id} is retired`, { bot_id: step.bot_id });
+          checkStepData(start.type, start.parameters, 'parameters');
+          const score = this.priority.score(priority, start.type, bot.tier);
+          row = { ...base, id: start.task_id as string, score, rank: score, bot_id: bot.id, swarm_id: bot.swarm_id, bot_max_concurrency: bot.max_concurrency, external: step.external };
+        } else {
+          checkStepData(start.type, start.parameters, 'parameters');
+          const score = this.priority.score(priority, start.type);
+          row = { ...base, id: start.task_id as string, score, rank: score };
+        }
+        const key = run.fairness_key ?? '';
+        const group = rows.get(key) ?? { rows: [], tags: [] };
+        group.rows.push(row);
+        group.tags.push({ id: row.id, run_id: run.id, step_id: step.id });
+        rows.set(key, group);
+      } catch (e) {
+        failures.push({ runId: run.id, event: { kind: 'start_failed', step_id: step.id, error: errorInfo(e) } });
+      }
+    }
+    const wf = new WorkflowRepository(em);
+    for (const [key, group] of [...rows.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      const startS = await tasks.advanceFairnessClock(key, group.rows.length, this.config.fairShareS, nowMs / 1000);
+      group.rows.forEach((r, i) => {
+        r.rank = this.priority.rank(r.score, (startS + (i + 1) * this.config.fairShareS) * 1000);
+      });
+      await tasks.insertMany(group.rows);
+      await wf.tagTasks(group.tags);
+    }
+    return failures;
+  }
+
+  private async fanOut(
+    tasks: TaskRepository,
+    bots: BotRepository,
+    run: LaunchItem['run'],
+    step: StepSpec,
+    start: StepStart,
+    nowMs: number,
+  ): Promise<void> {
+    const swarmId = step.swarm_id as string;
+    const swarm = await bots.findSwarm(swarmId);
+    if (!swarm || swarm.status !== 'active') throw new ApiaryError('SWARM_NOT_FOUND', `swarm ${swarmId} not found`, { swarm_id: swarmId });
+    const active = await bots.swarmActive(swarmId);
+    if (active === 0) throw new ApiaryError('SWARM_NOT_FOUND', `swarm ${swarmId} has no active bots`, { swarm_id: swarmId });
+    checkStepData(start.type, start.parameters, 'parameters');
+    const priority = run.priority as PriorityLevel;
+    const fairnessKey = `swarm:${swarmId}`;
+    const startS = await tasks.advanceFairnessClock(fairnessKey, active, this.config.fairShareS, nowMs / 1000);
+    await tasks.insertSwarmFanOut({
+      swarmId,
+      batchId: start.batch_id as string,
+      type: start.type,
+      data: start.parameters,
+      priority,
+      score: this.priority.score(priority, start.type, swarm.tier),
+      agingPerS: this.priority.agingPerSecond,
+      startS,
+      costS: this.config.fairShareS,
+      maxAttempts: this.config.maxAttempts,
+      fairnessKey,
+      external: step.external,
+      traceCarrier: null,
+    });
+  }
+}
