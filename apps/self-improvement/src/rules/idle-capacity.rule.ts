@@ -19,8 +19,10 @@ function utilisation(snapshot: StatisticsSnapshot): { value: number; replicas: n
  * `idleMinReplicas`) were busy less than `idleUtilisation` of the time:
  * Σ busy ms / (replicas × window ms), where busy time adds up concurrent handler
  * time (1.0 = one task running all the time on every replica). Replicas without
- * a result in the window are invisible, so the count errs on the low side (no
- * false scale-down). Action `scale_down`. Priority low. Category
+ * a result in the window are invisible, so utilisation errs on the high side (no
+ * false scale-down); so does memory's window, which starts at its minute (up to
+ * 59 s more busy time than the window holds: for windows of a few minutes, a
+ * noticeable overestimate). Action `scale_down`. Priority low. Category
  * `resource_utilization`. Subject: service `bot-runtime`.
  */
 export const idleCapacityRule: Rule = {
