@@ -54,4 +54,8 @@ export class RuntimeEnv extends BaseServiceEnv {
   /** Outcomes that make a report at once (default 500). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100_000)
   APIARY_OUTCOME_BATCH = 500;
+
+  /** Interval of this replica's heartbeat to the scaler (`apiary.runtime.heartbeat`: CPU, RSS, event-loop lag, in-flight tasks), ms (default 2,000). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(60_000)
+  APIARY_REPLICA_HEARTBEAT_MS = 2_000;
 }

@@ -20,6 +20,7 @@ import { RoutedCaller } from './routing/routed-caller';
 import { NatsRouteSource } from './routing/route-source';
 import { ServiceBreakers } from './routing/service-breakers';
 import { WorkRunner } from './worker/work-runner';
+import { ReplicaHeartbeatPublisher } from './heartbeat/replica-heartbeat';
 
 /**
  * Starts the worker after boot and drains it before the NATS connection closes.
@@ -29,6 +30,7 @@ import { WorkRunner } from './worker/work-runner';
 class WorkRunnerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private runner?: WorkRunner;
   private outcomes?: OutcomeReporter;
+  private heartbeat?: ReplicaHeartbeatPublisher;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -56,11 +58,13 @@ class WorkRunnerLifecycle implements OnApplicationBootstrap, BeforeApplicationSh
         outcomes.breaker(service, state, at);
       },
     );
+    const heartbeat = new ReplicaHeartbeatPublisher(this.nc, this.identity.instance, { intervalMs: this.env.APIARY_REPLICA_HEARTBEAT_MS, concurrency: this.env.APIARY_RUNTIME_CONCURRENCY }, this.logger);
+    this.heartbeat = heartbeat;
     const routed = new RoutedCaller({ router: new NatsRouteSource(this.rpc, this.env.APIARY_ROUTER_TIMEOUT_MS), breakers, outcomes });
     this.runner = new WorkRunner(
       this.nc.jetstream(),
       jsm,
-      builtinHandlers(only, { routed }),
+      heartbeat.instrument(builtinHandlers(only, { routed })),
       {
         concurrency: this.env.APIARY_RUNTIME_CONCURRENCY,
         ackWaitMs: this.env.APIARY_ACK_WAIT_MS,
@@ -74,11 +78,14 @@ class WorkRunnerLifecycle implements OnApplicationBootstrap, BeforeApplicationSh
       new MemoryContextSource(this.rpc, this.env.APIARY_MEMORY_TIMEOUT_MS),
     );
     await this.runner.start();
+    heartbeat.start(this.runner);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.heartbeat?.draining();
     await this.runner?.stop();
     this.outcomes?.stop();
+    await this.heartbeat?.stop();
   }
 }
 

@@ -23,6 +23,8 @@ import { PriorityMultiplierEntity } from './brain/priority-multiplier.entity';
 import { BotEntity } from './brain/bot.entity';
 import { SwarmEntity } from './brain/swarm.entity';
 import { BatchCounterEntity, FairnessClockEntity, FleetCounterEntity } from './brain/fleet-counter.entity';
+import { Scaler1764010000000 } from './migrations/1764010000000-Scaler';
+import { ScalingEventEntity, ScalingRuleEntity } from './scaler/scaling.entities';
 
 /** Every entity, listed as classes (webpack bundles: STACK-NOTES pitfall 7). */
 export const ENTITIES = [
@@ -47,6 +49,8 @@ export const ENTITIES = [
   ImprovementSuggestionEntity,
   ImprovementAnalysisEntity,
   ...WORKFLOW_ENTITIES,
+  ScalingRuleEntity,
+  ScalingEventEntity,
 ];
 /** Every committed migration, in order. */
 export const MIGRATIONS = [
@@ -61,6 +65,7 @@ export const MIGRATIONS = [
   Improvement1763980000000,
   TaskContext1763990000000,
   Workflows1764000000000,
+  Scaler1764010000000,
 ];
 
 /** Advisory-lock key serialising migrations across replicas and services. */

@@ -30,3 +30,5 @@ export * from './workflows/workflow.entities';
 export * from './workflows/workflow.repository';
 export * from './workflows/batch-wait.repository';
 export * from './workflows/schedule.repository';
+export * from './scaler/scaling.entities';
+export * from './scaler/scaling.repository';
