@@ -14,7 +14,9 @@
 //            written) and `GET /memory/summary`, after a warm-up of 5 each.
 //              patterns_p50_ms / patterns_p99_ms, summary_p50_ms / summary_p99_ms
 // The bench's rows (types bench.memory*, runners bench-runtime-*) are deleted afterwards.
-// Usage: npm run bench -- memory [--results N] [--per-message M] [--requests R] [--no-build] [--dist DIR]
+//   --rate R paces the publishing at R results/s instead (a sustained load): memory keeps up
+//            when lag_ms (last publish → all recorded) stays small.
+// Usage: npm run bench -- memory [--results N] [--per-message M] [--requests R] [--rate R] [--no-build] [--dist DIR]
 // BENCH_MEMORY_CPU_PROF=<dir> starts memory with `--cpu-prof` writing its profile there.
 import { Command } from 'commander';
 import crypto from 'node:crypto';
@@ -48,6 +50,8 @@ const TASK_COMPLETIONS = 'apiary.events.task.completions';
  * @property {number} per_message completions per JetStream message
  * @property {number} seconds first publish → last message acknowledged by memory
  * @property {number} publish_seconds first publish → last publish acknowledged by JetStream
+ * @property {number} lag_ms last publish acknowledged → last message acknowledged by memory
+ * @property {number} [rate] the `--rate` the completions were paced at
  * @property {number} results_per_s N / seconds
  * @property {number} requests timed requests per route
  * @property {number} patterns_p50_ms
@@ -73,6 +77,7 @@ export async function run(argv) {
     .option('--results <n>', 'completions to record', positiveInt('--results'), 100_000)
     .option('--per-message <n>', 'completions per JetStream message (bot-runtime batches up to 100)', positiveInt('--per-message'), 100)
     .option('--requests <n>', 'timed requests per route', positiveInt('--requests'), 50)
+    .option('--rate <n>', 'publish at this many results/s (default: as fast as JetStream takes them)', positiveInt('--rate'))
     .option('--no-build', 'skip the Nx build of memory and gateway and use what is in the dist folder')
     .option('--dist <dir>', 'folder holding memory/main.js and gateway/main.js', DEFAULT_DIST)
     .showHelpAfterError();
@@ -81,6 +86,7 @@ export async function run(argv) {
   const n = /** @type {number} */ (opts.results);
   const perMessage = /** @type {number} */ (opts.perMessage);
   const requests = /** @type {number} */ (opts.requests);
+  const rate = /** @type {number | undefined} */ (opts.rate);
 
   fs.mkdirSync(LOG_DIR, { recursive: true });
   if (opts.build) {
@@ -119,11 +125,11 @@ export async function run(argv) {
       try {
         await removeBenchData(db); // left by an interrupted run
         const before = Number((await db.query('SELECT count(*)::int AS n FROM task_results')).rows[0].n);
-        const recorded = await record(nc, n, perMessage, signal);
+        const recorded = await record(nc, n, perMessage, rate, signal);
         const stored = Number((await db.query('SELECT count(*)::int AS n FROM task_results')).rows[0].n) - before;
         progress(
-          `${n} results published in ${recorded.publish_seconds} s, all recorded after ${recorded.seconds} s → ` +
-            `${round(n / recorded.seconds, 0)} results/s (${stored} stored)`,
+          `${n} results published in ${recorded.publish_seconds} s${rate ? ` (paced at ${rate}/s)` : ''}, all recorded after ` +
+            `${recorded.seconds} s → ${round(n / recorded.seconds, 0)} results/s (${stored} stored; lag after the last publish ${recorded.lag_ms} ms)`,
         );
         if (stored !== n) throw new LauncherError(`memory stored ${stored} of ${n} results`);
         const base = `http://127.0.0.1:${httpPort}`;
@@ -151,6 +157,8 @@ export async function run(argv) {
       per_message: perMessage,
       seconds: value.recorded.seconds,
       publish_seconds: value.recorded.publish_seconds,
+      lag_ms: value.recorded.lag_ms,
+      ...(rate ? { rate } : {}),
       results_per_s: round(n / value.recorded.seconds, 0),
       requests,
       patterns_p50_ms: value.patterns.p50,
@@ -248,15 +256,17 @@ function completion(i, finishedAt) {
 }
 
 /**
- * Publishes `n` completions in messages of `perMessage` (PUBLISH_CONCURRENCY in flight)
- * and waits until memory's durable consumer has acknowledged every message.
+ * Publishes `n` completions in messages of `perMessage` (PUBLISH_CONCURRENCY in flight;
+ * with `rate`, message m not before m × perMessage / rate seconds) and waits until
+ * memory's durable consumer has acknowledged every message.
  * @param {import('nats').NatsConnection} nc
  * @param {number} n
  * @param {number} perMessage
+ * @param {number | undefined} rate results/s, or undefined for as fast as possible
  * @param {AbortSignal} signal
- * @returns {Promise<{ seconds: number, publish_seconds: number }>}
+ * @returns {Promise<{ seconds: number, publish_seconds: number, lag_ms: number }>}
  */
-async function record(nc, n, perMessage, signal) {
+async function record(nc, n, perMessage, rate, signal) {
   const codec = JSONCodec();
   const js = nc.jetstream();
   const jsm = await nc.jetstreamManager();
@@ -276,7 +286,12 @@ async function record(nc, n, perMessage, signal) {
     Array.from({ length: Math.min(PUBLISH_CONCURRENCY, messages) }, async () => {
       while (next < messages) {
         signal.throwIfAborted();
-        const ack = await js.publish(TASK_COMPLETIONS, payloads[next++]);
+        const m = next++;
+        if (rate) {
+          const due = t0 + (m * perMessage * 1000) / rate - performance.now();
+          if (due > 0) await sleep(due, signal);
+        }
+        const ack = await js.publish(TASK_COMPLETIONS, payloads[m]);
         if (ack.seq > lastSeq) lastSeq = ack.seq;
       }
     }),
@@ -288,7 +303,7 @@ async function record(nc, n, perMessage, signal) {
     await sleep(20, signal);
   }
   const done = performance.now();
-  return { seconds: round((done - t0) / 1000, 3), publish_seconds: round((published - t0) / 1000, 3) };
+  return { seconds: round((done - t0) / 1000, 3), publish_seconds: round((published - t0) / 1000, 3), lag_ms: round(done - published, 0) };
 }
 
 /**

@@ -35,6 +35,13 @@ import { SummaryHandler } from './summary/summary.handler';
 import { SummaryService } from './summary/summary.service';
 import { DATA_SOURCE } from './tokens';
 
+/**
+ * Longest a completion waits for its batch, ms. Each batch pays a fixed cost for
+ * its statistics rows (one read-modify-write of a latency histogram per task type,
+ * service and resolution it touches), so batches gather for up to 200 ms: at
+ * 10,000 results/s that is ~2,000 results per batch, and learning lags by 0.2 s.
+ */
+const BATCH_WAIT_MS = 200;
 /** How often the retention jobs run (statistics pruning, expired contexts purge), ms. */
 const RETENTION_INTERVAL_MS = 60_000;
 
@@ -124,7 +131,7 @@ class ResultsConsumerRunner implements OnApplicationBootstrap, BeforeApplication
       stream: EVENTS_STREAM,
       consumer: MEMORY_RESULTS_CONSUMER,
       maxBatch: 1000,
-      maxWaitMs: 50,
+      maxWaitMs: BATCH_WAIT_MS,
       handle: async (msgs) => {
         await this.recorder.record(msgs);
       },

@@ -1,7 +1,7 @@
 import { JsMsg, JSONCodec } from 'nats';
 import { TaskCompletedEvent, TaskCompletionsEvent } from '@apiary/contracts';
 import type { ServiceStatSample, TaskResultRow } from '@apiary/persistence';
-import { MAX_ROWS_PER_TRANSACTION, ResultRecorder, statSamples, toResultRow } from './result-recorder';
+import { MAX_ROWS_PER_TRANSACTION, PARALLEL_TRANSACTIONS, ResultRecorder, statSamples, toResultRow } from './result-recorder';
 
 describe('toResultRow', () => {
   const event: TaskCompletedEvent = {
@@ -100,13 +100,24 @@ describe('ResultRecorder', () => {
     expect(statsOf!(rows.filter((r) => r.task_id === b)).map((s) => s.service)).toEqual(['svc-b']);
   });
 
-  it('stores a large batch in transactions of at most MAX_ROWS_PER_TRANSACTION results', async () => {
+  it('stores a large batch in transactions of at most MAX_ROWS_PER_TRANSACTION results, PARALLEL_TRANSACTIONS at a time', async () => {
     const sizes: number[] = [];
-    const recorder = new ResultRecorder({ insertMany: async (r) => (sizes.push(r.length), r.length) });
+    let inFlight = 0;
+    let most = 0;
+    const recorder = new ResultRecorder({
+      insertMany: async (r) => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((done) => setTimeout(done, 5));
+        inFlight -= 1;
+        sizes.push(r.length);
+        return r.length;
+      },
+    });
     const n = MAX_ROWS_PER_TRANSACTION * 2 + 10;
     const events = Array.from({ length: n }, (_, i) => event(`0b6c1f7e-0000-4000-8000-${String(i).padStart(12, '0')}`, 'svc'));
     const messages = Array.from({ length: Math.ceil(n / 100) }, (_, i) => msg(events.slice(i * 100, (i + 1) * 100)));
     expect(await recorder.record(messages)).toBe(n);
-    expect(sizes).toEqual([MAX_ROWS_PER_TRANSACTION, MAX_ROWS_PER_TRANSACTION, 10]);
+    expect(sizes.sort((a, b) => b - a)).toEqual([MAX_ROWS_PER_TRANSACTION, MAX_ROWS_PER_TRANSACTION, 10]);
+    expect(most).toBe(PARALLEL_TRANSACTIONS);
   });
 });

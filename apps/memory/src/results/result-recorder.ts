@@ -11,6 +11,12 @@ const codec = JSONCodec<TaskCompletionsEvent>();
  * other (each idempotent, so a failure part-way redelivers the batch harmlessly).
  */
 export const MAX_ROWS_PER_TRANSACTION = 5000;
+/**
+ * Transactions of one batch run at once. The result inserts (most of the work) run
+ * side by side on two connections; their statistics rows are then taken in the same
+ * key order by both, so one waits for the other's commit and they never deadlock.
+ */
+export const PARALLEL_TRANSACTIONS = 2;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -120,9 +126,10 @@ export class ResultRecorder {
       for (const event of events) {
         const row = toResultRow(event);
         if (!row) continue;
-        rows.push(row);
         const key = keyOf(row.task_id, row.attempt);
-        if (!samples.has(key)) samples.set(key, statSamples(event));
+        if (samples.has(key)) continue; // the same result twice in one batch: stored (and counted) once
+        rows.push(row);
+        samples.set(key, statSamples(event));
         // A span per result, in the trace of the task it belongs to.
         void withSpan('memory.record', () => undefined, {
           kind: SpanKind.CONSUMER,
@@ -132,10 +139,18 @@ export class ResultRecorder {
       }
     }
     const statsOf = (stored: TaskResultRow[]) => stored.flatMap((r) => samples.get(keyOf(r.task_id, r.attempt)) ?? []);
+    const chunks: TaskResultRow[][] = [];
+    for (let i = 0; i < rows.length; i += MAX_ROWS_PER_TRANSACTION) chunks.push(rows.slice(i, i + MAX_ROWS_PER_TRANSACTION));
     let stored = 0;
-    for (let i = 0; i < rows.length; i += MAX_ROWS_PER_TRANSACTION) {
-      stored += await this.repo.insertMany(rows.slice(i, i + MAX_ROWS_PER_TRANSACTION), statsOf);
-    }
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(PARALLEL_TRANSACTIONS, chunks.length) }, async () => {
+        while (next < chunks.length) {
+          const inserted = await this.repo.insertMany(chunks[next++], statsOf);
+          stored += inserted; // after the await: `stored += await …` would read `stored` before it
+        }
+      }),
+    );
     return stored;
   }
 }
