@@ -538,6 +538,17 @@ describe('OpenAPI document and Swagger UI', () => {
       '/suggestions/{id}/approve',
       '/suggestions/{id}/reject',
       '/suggestions/{id}/implemented',
+      '/workflows',
+      '/workflows/{workflow_id}',
+      '/workflows/{workflow_id}/cancel',
+      '/workflow-definitions',
+      '/workflow-definitions/{name}',
+      '/batches/{batch_id}',
+      '/schedules',
+      '/schedules/{schedule_id}',
+      '/schedules/{schedule_id}/pause',
+      '/schedules/{schedule_id}/resume',
+      '/schedules/{schedule_id}/runs',
       '/health',
       '/livez',
       '/readyz',
@@ -564,7 +575,7 @@ describe('OpenAPI document and Swagger UI', () => {
   });
 
   it('gives every operation a tag, a success response and the error body', () => {
-    const tags = new Set(['tasks', 'bots', 'swarms', 'health', 'brain', 'routing', 'modules', 'memory', 'improvement']);
+    const tags = new Set(['tasks', 'bots', 'swarms', 'health', 'brain', 'routing', 'modules', 'memory', 'improvement', 'workflows', 'schedules']);
     for (const { method, path, op } of operations()) {
       const where = `${method} ${path}`;
       expect({ where, tags: op.tags?.filter((t) => tags.has(t)).length }).toEqual({ where, tags: 1 });

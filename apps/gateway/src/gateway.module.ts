@@ -12,6 +12,9 @@ import { ServicesController } from './routing/services.handler';
 import { RoutingController } from './routing/routing.handler';
 import { ModulesController } from './routing/modules.handler';
 import { DecisionsController } from './decisions/decisions.handler';
+import { WorkflowDefinitionsController, WorkflowsController } from './workflows/workflows.handler';
+import { BatchesController } from './workflows/batches.handler';
+import { SchedulesController } from './workflows/schedules.handler';
 import { MemoryController } from './memory/memory.handler';
 import { ImprovementController } from './improvement/improvement.handler';
 
@@ -42,6 +45,10 @@ export class GatewayModule {
         ModulesController,
         MemoryController,
         ImprovementController,
+        WorkflowsController,
+        WorkflowDefinitionsController,
+        BatchesController,
+        SchedulesController,
         HealthController,
         createHealthController('gateway'),
       ],
