@@ -14,6 +14,8 @@
 //            written) and `GET /memory/summary`, after a warm-up of 5 each.
 //              patterns_p50_ms / patterns_p99_ms, summary_p50_ms / summary_p99_ms
 // The bench's rows (types bench.memory*, runners bench-runtime-*) are deleted afterwards.
+// CPU per 1,000 results (memory process; embedded PostgreSQL) is reported too: unlike
+// results/s, it does not depend on what else the machine is running.
 //   --rate R paces the publishing at R results/s instead (a sustained load): memory keeps up
 //            when lag_ms (last publish → all recorded) stays small.
 // Usage: npm run bench -- memory [--results N] [--per-message M] [--requests R] [--rate R] [--no-build] [--dist DIR]
@@ -53,6 +55,9 @@ const TASK_COMPLETIONS = 'apiary.events.task.completions';
  * @property {number} lag_ms last publish acknowledged → last message acknowledged by memory
  * @property {number} [rate] the `--rate` the completions were paced at
  * @property {number} results_per_s N / seconds
+ * @property {number} memory_cpu_ms_per_1k CPU time of the memory process per 1,000 results recorded
+ * @property {number | null} postgres_cpu_ms_per_1k CPU time of PostgreSQL (postmaster and its children) per
+ *   1,000 results, when the suite runs the embedded PostgreSQL (null otherwise)
  * @property {number} requests timed requests per route
  * @property {number} patterns_p50_ms
  * @property {number} patterns_p99_ms
@@ -125,12 +130,18 @@ export async function run(argv) {
       try {
         await removeBenchData(db); // left by an interrupted run
         const before = Number((await db.query('SELECT count(*)::int AS n FROM task_results')).rows[0].n);
+        const cpuBefore = { memory: cpuMs([memory.pid]), postgres: postgresCpuMs() };
         const recorded = await record(nc, n, perMessage, rate, signal);
+        const cpu = {
+          memory_cpu_ms_per_1k: round(((cpuMs([memory.pid]) - cpuBefore.memory) * 1000) / n, 1),
+          postgres_cpu_ms_per_1k: cpuBefore.postgres === null ? null : round((((postgresCpuMs() ?? 0) - cpuBefore.postgres) * 1000) / n, 1),
+        };
         const stored = Number((await db.query('SELECT count(*)::int AS n FROM task_results')).rows[0].n) - before;
         progress(
           `${n} results published in ${recorded.publish_seconds} s${rate ? ` (paced at ${rate}/s)` : ''}, all recorded after ` +
             `${recorded.seconds} s → ${round(n / recorded.seconds, 0)} results/s (${stored} stored; lag after the last publish ${recorded.lag_ms} ms)`,
         );
+        progress(`CPU per 1,000 results: memory ${cpu.memory_cpu_ms_per_1k} ms, PostgreSQL ${cpu.postgres_cpu_ms_per_1k ?? '?'} ms`);
         if (stored !== n) throw new LauncherError(`memory stored ${stored} of ${n} results`);
         const base = `http://127.0.0.1:${httpPort}`;
         const patterns = await timeRequests(`${base}/memory/patterns/${TYPES[0]}`, apiKey, requests, signal);
@@ -138,7 +149,7 @@ export async function run(argv) {
         progress(`GET /memory/patterns/${TYPES[0]}: p50 ${patterns.p50} ms, p99 ${patterns.p99} ms (${requests} requests)`);
         progress(`GET /memory/summary: p50 ${summary.p50} ms, p99 ${summary.p99} ms; ${JSON.stringify(summary.last)}`);
         await removeBenchData(db);
-        return { recorded, stored, patterns, summary };
+        return { recorded, stored, cpu, patterns, summary };
       } finally {
         await db.end().catch(() => undefined);
         await nc.drain().catch(() => undefined);
@@ -160,6 +171,7 @@ export async function run(argv) {
       lag_ms: value.recorded.lag_ms,
       ...(rate ? { rate } : {}),
       results_per_s: round(n / value.recorded.seconds, 0),
+      ...value.cpu,
       requests,
       patterns_p50_ms: value.patterns.p50,
       patterns_p99_ms: value.patterns.p99,
@@ -304,6 +316,54 @@ async function record(nc, n, perMessage, rate, signal) {
   }
   const done = performance.now();
   return { seconds: round((done - t0) / 1000, 3), publish_seconds: round((published - t0) / 1000, 3), lag_ms: round(done - published, 0) };
+}
+
+/** Clock ticks per second of /proc CPU times (Linux: 100). */
+const CLK_TCK = 100;
+
+/**
+ * CPU time (user + system, and of reaped children) of processes, from /proc.
+ * @param {(number | undefined)[]} pids
+ * @returns {number} ms (0 where /proc cannot be read)
+ */
+function cpuMs(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    } catch {
+      // gone or not Linux
+    }
+  }
+  return (ticks * 1000) / CLK_TCK;
+}
+
+/**
+ * CPU time of the embedded PostgreSQL: its postmaster (`.apiary/pg/postmaster.pid`)
+ * and every child (backends, WAL writer, checkpointer, autovacuum).
+ * @returns {number | null} ms, or null when the suite does not run the embedded PostgreSQL
+ */
+function postgresCpuMs() {
+  let postmaster;
+  try {
+    postmaster = Number(fs.readFileSync(path.join(REPO_ROOT, '.apiary', 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return null;
+  }
+  if (!Number.isInteger(postmaster) || !fs.existsSync(`/proc/${postmaster}`)) return null;
+  const children = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster) children.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return cpuMs([postmaster, ...children]);
 }
 
 /**

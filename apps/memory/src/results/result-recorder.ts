@@ -114,7 +114,9 @@ export class ResultRecorder {
    */
   async record(messages: JsMsg[]): Promise<number> {
     const rows: TaskResultRow[] = [];
-    const samples = new Map<string, ServiceStatSample[]>();
+    const seen = new Set<string>();
+    // The repository hands back the very row objects it stored: samples keyed by row.
+    const samples = new Map<TaskResultRow, ServiceStatSample[]>();
     for (const m of messages) {
       let events: TaskCompletedEvent[];
       try {
@@ -127,18 +129,24 @@ export class ResultRecorder {
         const row = toResultRow(event);
         if (!row) continue;
         const key = keyOf(row.task_id, row.attempt);
-        if (samples.has(key)) continue; // the same result twice in one batch: stored (and counted) once
+        if (seen.has(key)) continue; // the same result twice in one batch: stored (and counted) once
+        seen.add(key);
         rows.push(row);
-        samples.set(key, statSamples(event));
-        // A span per result, in the trace of the task it belongs to.
-        void withSpan('memory.record', () => undefined, {
+        samples.set(row, statSamples(event));
+        // A span per traced result, in the trace of the task it belongs to (an
+        // untraced one would only start a trace of its own).
+        if (event.traceparent) void withSpan('memory.record', () => undefined, {
           kind: SpanKind.CONSUMER,
-          parent: contextFromCarrier(event.traceparent ? { traceparent: event.traceparent } : null),
+          parent: contextFromCarrier({ traceparent: event.traceparent }),
           attributes: { 'apiary.task_id': row.task_id, 'apiary.attempt': row.attempt },
         });
       }
     }
-    const statsOf = (stored: TaskResultRow[]) => stored.flatMap((r) => samples.get(keyOf(r.task_id, r.attempt)) ?? []);
+    const statsOf = (stored: TaskResultRow[]) => {
+      const out: ServiceStatSample[] = [];
+      for (const r of stored) for (const sample of samples.get(r) ?? []) out.push(sample);
+      return out;
+    };
     const chunks: TaskResultRow[][] = [];
     for (let i = 0; i < rows.length; i += MAX_ROWS_PER_TRANSACTION) chunks.push(rows.slice(i, i + MAX_ROWS_PER_TRANSACTION));
     let stored = 0;

@@ -107,7 +107,8 @@ export class TaskResultRepository {
    * Every writer takes row locks in the same order (results, then each table in key
    * order); the whole transaction runs again on a deadlock.
    * @param rows results of one batch
-   * @param statsOf per-service outcomes to count for the rows actually inserted
+   * @param statsOf per-service outcomes to count for the rows actually inserted (called with
+   *   the very objects of `rows` that were inserted)
    * @returns number of rows actually inserted
    */
   async insertMany(rows: TaskResultRow[], statsOf?: (stored: TaskResultRow[]) => ServiceStatSample[]): Promise<number> {
