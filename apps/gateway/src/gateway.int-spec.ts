@@ -523,6 +523,14 @@ describe('OpenAPI document and Swagger UI', () => {
       '/modules/{name}',
       '/modules/{name}/enable',
       '/modules/{name}/disable',
+      '/scaling/metrics',
+      '/scaling/rules',
+      '/scaling/rules/{name}',
+      '/scaling/status',
+      '/scaling/history',
+      '/scaling/evaluate',
+      '/scaling/recommendation',
+      '/capacity/plan',
       '/memory/patterns/{task_type}',
       '/memory/contexts',
       '/memory/contexts/{context_id}',
@@ -575,7 +583,7 @@ describe('OpenAPI document and Swagger UI', () => {
   });
 
   it('gives every operation a tag, a success response and the error body', () => {
-    const tags = new Set(['tasks', 'bots', 'swarms', 'health', 'brain', 'routing', 'modules', 'memory', 'improvement', 'workflows', 'schedules']);
+    const tags = new Set(['tasks', 'bots', 'swarms', 'health', 'brain', 'routing', 'modules', 'memory', 'improvement', 'scaling', 'workflows', 'schedules']);
     for (const { method, path, op } of operations()) {
       const where = `${method} ${path}`;
       expect({ where, tags: op.tags?.filter((t) => tags.has(t)).length }).toEqual({ where, tags: 1 });

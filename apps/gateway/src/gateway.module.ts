@@ -12,6 +12,7 @@ import { ServicesController } from './routing/services.handler';
 import { RoutingController } from './routing/routing.handler';
 import { ModulesController } from './routing/modules.handler';
 import { DecisionsController } from './decisions/decisions.handler';
+import { ScalingController } from './scaling/scaling.handler';
 import { WorkflowDefinitionsController, WorkflowsController } from './workflows/workflows.handler';
 import { BatchesController } from './workflows/batches.handler';
 import { SchedulesController } from './workflows/schedules.handler';
@@ -43,6 +44,7 @@ export class GatewayModule {
         ServicesController,
         RoutingController,
         ModulesController,
+        ScalingController,
         MemoryController,
         ImprovementController,
         WorkflowsController,

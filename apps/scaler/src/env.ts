@@ -70,7 +70,7 @@ export class ScalerEnv extends DatabaseServiceEnv {
   @IsOptional() @IsString()
   APIARY_SCALER_LOG_DIR?: string;
 
-  /** Local driver: wait at start for replicas started by others, ms (default: APIARY_SCALER_LOST_AFTER_MS). */
+  /** Time after start during which decisions are not applied while heartbeats show the replicas (the local driver also waits this long for replicas started by others before starting its own), ms (default: APIARY_SCALER_LOST_AFTER_MS). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(600_000)
   APIARY_SCALER_STARTUP_WAIT_MS?: number;
 

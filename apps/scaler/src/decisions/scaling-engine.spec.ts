@@ -79,11 +79,22 @@ describe('decideScaling (majority vote, policies, target, prediction)', () => {
     const w = windowOf(60, (t) => ({ cpu_percent: 50, utilisation_percent: 50, backlog_drain_s: 20, queue_depth: 3000 + 100 * (t - 60) }));
     const d = decideScaling(input({ window: w, current: 2 }));
     expect(d.votes).toMatchObject({ up: 0, down: 0, hold: 3 });
-    expect(d.prediction).toMatchObject({ slope_per_s: 100, horizon_s: 60, samples: 7, projected_queue_depth: 9000, replicas_needed: 4 });
+    expect(d.prediction).toMatchObject({ slope_per_s: 100, r_squared: 1, horizon_s: 60, samples: 7, projected_queue_depth: 9000, replicas_needed: 4 });
     expect(d.recommended_instances).toBe(4);
     expect(d.action).toBe('scale_up');
     expect(d.reasoning.some((r) => r.type === 'predictive')).toBe(true);
     expect(decideScaling(input({ window: w, current: 2, policy: 'aggressive' })).action).toBe('hold');
+  });
+
+  it('does not take a burst (one jump of the backlog) for a trend', () => {
+    // Flat at 0, then 2,000 at once: slope > 0 but R² < 0.9, so no projection.
+    const w = windowOf(60, (t) => ({ cpu_percent: 50, utilisation_percent: 50, backlog_drain_s: 20, queue_depth: t < 60 ? 0 : 2000 }));
+    const d = decideScaling(input({ window: w, current: 2 }));
+    expect(d.prediction!.slope_per_s).toBeGreaterThan(0);
+    expect(d.prediction!.r_squared).toBeLessThan(0.9);
+    expect(d.prediction!.replicas_needed).toBeNull();
+    expect(d.target.replicas).toBe(1); // 2000 / 60 / 40
+    expect(d.action).toBe('hold');
   });
 
   it('starts a replica for waiting work when there is none (activation), and enforces the bounds', () => {

@@ -3,7 +3,7 @@ import { POLICIES, scaleDownTo, scaleUpTo } from './policies';
 import { countVotes, evaluateRule, formatNumber } from './rule-evaluation';
 import type { MetricValues, SampleWindow } from './sample-window';
 import { computeTarget } from './target';
-import { leastSquaresSlope } from './trend';
+import { fitLine } from './trend';
 
 /** Scaler-wide settings of the decision. */
 export interface EngineSettings {
@@ -42,6 +42,8 @@ export interface EngineInput {
 
 /** Fewest samples the trend needs (seed 003: "if len(self.scaling_history) < 3: no trend"). */
 export const MIN_TREND_SAMPLES = 3;
+/** Least R² for the trend to be acted on: a steady rise, not one jump. */
+export const MIN_TREND_R2 = 0.9;
 
 /**
  * The scaling decision (seed 003 `AutoScaler.evaluate_scaling`, seed 000 policies):
@@ -49,7 +51,8 @@ export const MIN_TREND_SAMPLES = 3;
  * 2. bounds: the scaler's min/max, the policy's maximum, and the rules' (seed:
  *    floor = least `min_instances`, ceiling = greatest `max_instances`);
  * 3. target replicas from backlog and capacity ({@link computeTarget}), using the
- *    backlog projected by its least-squares trend when that is larger;
+ *    backlog projected by its least-squares trend when that is larger and the
+ *    trend is steady (R² ≥ {@link MIN_TREND_R2}; a burst is a jump, not a trend);
  * 4. action, first match wins: no replica but work waiting → scale up
  *    (activation); outside the bounds → back inside; more `up` than `down` votes
  *    → scale up by the policy; more `down` than `up` → scale down by the policy
@@ -74,15 +77,16 @@ export function decideScaling(input: EngineInput): ScalingDecision {
     .map((e) => ({ type: 'rule' as const, rule: e.rule, reason: `${e.vote}: ${e.reason}` }));
 
   const prediction = predict(input, metrics);
+  const trusted = prediction !== null && prediction.r_squared >= MIN_TREND_R2;
   const target = computeTarget({
     queueDepth: metrics.queue_depth,
-    projectedQueueDepth: policy.predictive ? (prediction?.projected_queue_depth ?? null) : null,
+    projectedQueueDepth: policy.predictive && trusted ? prediction.projected_queue_depth : null,
     arrivalsPerS: input.arrivalsPerS,
     capacityPerReplica: input.capacity.perReplica,
     capacitySource: input.capacity.source,
     drainTargetS: input.settings.drainTargetS,
   });
-  if (prediction && target.capacity_per_replica_per_s) {
+  if (prediction && trusted && target.capacity_per_replica_per_s) {
     const projected = computeTarget({ ...targetInputs(input, metrics), projectedQueueDepth: prediction.projected_queue_depth });
     prediction.replicas_needed = projected.replicas;
   }
@@ -176,11 +180,12 @@ export function boundsOf(input: Pick<EngineInput, 'rules' | 'policy' | 'settings
 function predict(input: EngineInput, metrics: MetricValues): BacklogPrediction | null {
   const points = input.window.series('queue_depth', input.settings.predictWindowS, input.now);
   if (points.length < MIN_TREND_SAMPLES || metrics.queue_depth === null) return null;
-  const slope = leastSquaresSlope(points);
-  if (slope === null) return null;
-  const projected = Math.max(0, metrics.queue_depth + slope * input.settings.predictHorizonS);
+  const fit = fitLine(points);
+  if (fit === null) return null;
+  const projected = Math.max(0, metrics.queue_depth + fit.slope * input.settings.predictHorizonS);
   return {
-    slope_per_s: Math.round(slope * 1000) / 1000,
+    slope_per_s: Math.round(fit.slope * 1000) / 1000,
+    r_squared: Math.round(fit.r2 * 1000) / 1000,
     samples: points.length,
     window_s: input.settings.predictWindowS,
     horizon_s: input.settings.predictHorizonS,

@@ -1,4 +1,4 @@
-import { leastSquaresSlope } from './trend';
+import { fitLine, leastSquaresSlope } from './trend';
 
 describe('leastSquaresSlope', () => {
   it('is the slope of points on a line', () => {
@@ -25,5 +25,13 @@ describe('leastSquaresSlope', () => {
     expect(leastSquaresSlope([])).toBeNull();
     expect(leastSquaresSlope([{ x: 1, y: 1 }])).toBeNull();
     expect(leastSquaresSlope([{ x: 2, y: 1 }, { x: 2, y: 5 }])).toBeNull();
+  });
+
+  it('tells a steady rise (R² near 1) from a single jump (R² 0.5)', () => {
+    expect(fitLine([10, 21, 29, 41, 50].map((y, x) => ({ x, y })))!.r2).toBeGreaterThan(0.99);
+    const jump = fitLine([5, 5, 5, 5, 2005].map((y, x) => ({ x, y })))!;
+    expect(jump.slope).toBeCloseTo(400, 9);
+    expect(jump.r2).toBeCloseTo(0.5, 9);
+    expect(fitLine([7, 7, 7].map((y, x) => ({ x, y })))).toEqual({ slope: 0, r2: 1 });
   });
 });

@@ -11,8 +11,12 @@ export interface ExportedState {
   running: number;
   draining: number;
   lost: number;
-  /** Queued + retrying tasks by task type (null: backlog unknown). */
+  /** Tasks waiting for a replica: brain queue + JetStream pending (the rules' `queue_depth`; null: unknown). */
+  queueDepth: number | null;
+  /** Queued + retrying tasks by task type in the brain (null: backlog unknown). */
   backlogByType: { task_type: string; tasks: number }[] | null;
+  /** Work messages waiting in JetStream by lane (null: unknown). */
+  pendingByLane: { lane: string; messages: number }[] | null;
   /** Age of the oldest queued task, s (null: unknown; 0: none queued). */
   oldestQueuedAgeS: number | null;
   /** Tasks one replica finishes per second with every slot busy (null: unknown). */
@@ -26,7 +30,9 @@ export const METRIC_NAMES = {
   desired: 'apiary_scaler_desired_replicas',
   current: 'apiary_scaler_current_replicas',
   replicas: 'apiary_runtime_replicas',
+  queueDepth: 'apiary_scaler_queue_depth',
   backlog: 'apiary_backlog_tasks',
+  pending: 'apiary_work_pending_messages',
   oldest: 'apiary_backlog_oldest_age_seconds',
   capacity: 'apiary_runtime_capacity_per_replica',
   arrivals: 'apiary_task_arrivals_per_second',
@@ -35,8 +41,8 @@ export const METRIC_NAMES = {
 /**
  * Serves the scaler's view as Prometheus metrics on `GET /metrics` (the `hpa`
  * driver's output; any driver may export): desired and current replicas,
- * replicas by state, backlog by task type, oldest queued age, capacity per
- * replica and arrival rate. Built on `@opentelemetry/exporter-prometheus` with a
+ * replicas by state, queue depth, backlog by task type, pending work by lane,
+ * oldest queued age, capacity per replica and arrival rate. Built on `@opentelemetry/exporter-prometheus` with a
  * private MeterProvider (observable gauges read {@link ExportedState} at scrape).
  */
 export class ScalerMetricsExporter {
@@ -56,7 +62,9 @@ export class ScalerMetricsExporter {
     const desired = gauge(METRIC_NAMES.desired, 'Replicas of bot-runtime the scaler wants');
     const current = gauge(METRIC_NAMES.current, 'Replicas of bot-runtime the scaler counted at its last decision');
     const replicas = gauge(METRIC_NAMES.replicas, 'bot-runtime replicas by state, from their heartbeats');
-    const backlog = gauge(METRIC_NAMES.backlog, 'Tasks queued or retrying, by task type (brain backlog)');
+    const queueDepth = gauge(METRIC_NAMES.queueDepth, 'Tasks waiting for a bot-runtime replica: queued and retrying in the brain plus dispatched work not yet taken (the HPA / KEDA backlog metric)');
+    const backlog = gauge(METRIC_NAMES.backlog, 'Tasks queued or retrying in the brain, by task type');
+    const pending = gauge(METRIC_NAMES.pending, 'Work messages waiting in JetStream, by lane');
     const oldest = gauge(METRIC_NAMES.oldest, 'Age of the oldest queued task, seconds');
     const capacity = gauge(METRIC_NAMES.capacity, 'Tasks per second one bot-runtime replica finishes with every slot busy');
     const arrivals = gauge(METRIC_NAMES.arrivals, 'Tasks submitted per second');
@@ -70,12 +78,14 @@ export class ScalerMetricsExporter {
         r.observe(replicas, s.running, { state: 'running' });
         r.observe(replicas, s.draining, { state: 'draining' });
         r.observe(replicas, s.lost, { state: 'lost' });
+        if (s.queueDepth !== null) r.observe(queueDepth, s.queueDepth);
         for (const b of s.backlogByType ?? []) r.observe(backlog, b.tasks, { task_type: b.task_type });
+        for (const p of s.pendingByLane ?? []) r.observe(pending, p.messages, { lane: p.lane });
         if (s.oldestQueuedAgeS !== null) r.observe(oldest, s.oldestQueuedAgeS);
         if (s.capacityPerReplica !== null) r.observe(capacity, s.capacityPerReplica);
         if (s.arrivalsPerS !== null) r.observe(arrivals, s.arrivalsPerS);
       },
-      [desired, current, replicas, backlog, oldest, capacity, arrivals],
+      [desired, current, replicas, queueDepth, backlog, pending, oldest, capacity, arrivals],
     );
   }
 

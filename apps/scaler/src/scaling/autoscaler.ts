@@ -62,6 +62,8 @@ export interface AutoscalerSettings extends EngineSettings {
   evaluationS: number;
   /** Samples kept, s (at least the longest evaluation period). */
   historyS: number;
+  /** After start, decisions are not applied for this long while heartbeats show which replicas exist, ms. */
+  startupWaitMs: number;
 }
 
 /** Collaborators of {@link Autoscaler}. */
@@ -147,7 +149,8 @@ export class Autoscaler {
     this.lastSnapshot = snapshot;
     this.window.push({ at: now, values: snapshot.values });
 
-    const standby = driver.standby(instances);
+    const learning = now - this.startedAt < this.deps.settings.startupWaitMs ? 'starting up: learning the replicas from their heartbeats' : null;
+    const standby = learning ?? driver.standby(instances);
     const rules = await this.rulesInForce();
     let current: number;
     try {
@@ -208,7 +211,9 @@ export class Autoscaler {
       running: snapshot.totals.running,
       draining: snapshot.totals.draining,
       lost: snapshot.totals.lost,
+      queueDepth: snapshot.values.queue_depth,
       backlogByType: snapshot.backlog ? snapshot.backlog.by_type.map((t) => ({ task_type: t.task_type, tasks: t.queued + t.retrying })) : null,
+      pendingByLane: snapshot.lanes ? snapshot.lanes.map((l) => ({ lane: l.lane, messages: l.num_pending })) : null,
       oldestQueuedAgeS: snapshot.backlog ? (snapshot.backlog.oldest_queued_age_s ?? 0) : null,
       capacityPerReplica: snapshot.capacity.perReplica,
       arrivalsPerS: snapshot.arrivalsPerS,

@@ -120,6 +120,7 @@ export async function createScaler(env: ScalerEnv, nc: NatsConnection, rpc: Nats
       drainTargetS: env.APIARY_SCALER_DRAIN_TARGET_S,
       predictHorizonS: env.APIARY_SCALER_PREDICT_HORIZON_S,
       predictWindowS: env.APIARY_SCALER_EVALUATION_S,
+      startupWaitMs: env.APIARY_SCALER_STARTUP_WAIT_MS ?? env.APIARY_SCALER_LOST_AFTER_MS,
     },
   });
   return { autoscaler, listener: new HeartbeatListener(nc, registry, logger), exporter, driver };

@@ -38,10 +38,10 @@ describe('SignalCollector', () => {
       memory_percent: 10,
       event_loop_lag_ms: 1,
       utilisation_percent: 50,
-      queue_depth: 4000,
-      backlog_per_replica: 2000,
+      queue_depth: 4010, // 3900 queued + 100 retrying + 10 pending in JetStream
+      backlog_per_replica: 2005,
       backlog_age_s: 12.5,
-      backlog_drain_s: 50, // 4000 / (2 × 40)
+      backlog_drain_s: 50.125, // 4010 / (2 × 40)
       avg_response_time_ms: 150.25, // (300 × 200 + 100 × 1) / 400
       p95_response_time_ms: 260,
       error_rate_percent: 0.75,
@@ -51,6 +51,21 @@ describe('SignalCollector', () => {
     expect(s.capacity).toEqual({ perReplica: 40, source: 'heartbeats' });
     expect(s.backlog!.by_type[0]).toMatchObject({ task_type: 'sleep', arrivals_per_s: 50, completions_per_s: 40, oldest_queued_age_s: 12.5, mean_latency_ms: 200, p95_latency_ms: 260, error_rate_percent: 1 });
     expect(s.lanes).toHaveLength(1);
+  });
+
+  it('counts JetStream’s pending work when the brain does not answer', async () => {
+    const c = new SignalCollector(
+      { backlog: async () => { throw new ApiaryError('UPSTREAM_TIMEOUT', 'slow'); } },
+      { lanes: async () => [
+        { lane: 'sleep', consumer: 'runtime-sleep', num_pending: 300, num_ack_pending: 8, num_redelivered: 0, ack_wait_ms: 30_000 },
+        { lane: 'noop', consumer: 'runtime-noop', num_pending: 20, num_ack_pending: 0, num_redelivered: 0, ack_wait_ms: 30_000 },
+      ] },
+      { stats: async () => [] },
+      { backlogWindowS: 10, statsWindowS: 60, defaultConcurrency: 64 },
+    );
+    const s = await c.collect([instance({})], NOW);
+    expect(s.values).toMatchObject({ queue_depth: 320, backlog_drain_s: 8, backlog_age_s: null });
+    expect(s.errors).toEqual(['backlog: UPSTREAM_TIMEOUT slow']);
   });
 
   it('falls back to concurrency ÷ mean latency for capacity, and lists signals that failed', async () => {
@@ -65,6 +80,7 @@ describe('SignalCollector', () => {
     expect(s.lanes).toBeNull();
     expect(s.values.queue_depth).toBeNull();
     expect(s.values.backlog_drain_s).toBeNull();
+    expect(s.values.backlog_age_s).toBeNull();
     expect(s.capacity).toEqual({ perReplica: 53.245, source: 'latency' }); // 8 / 0.15025 s
     expect(s.errors).toEqual(['backlog: SERVICE_UNAVAILABLE no responders for apiary.brain.backlog', 'lanes: JetStream not enabled']);
   });

@@ -102,7 +102,7 @@ export class SignalCollector {
     }
     const latency = weightedLatency(stats);
     const capacity = capacityOf(totals, instances, latency.mean, this.options.defaultConcurrency);
-    const values = valuesOf(totals, backlog, stats, latency, capacity.perReplica);
+    const values = valuesOf(totals, backlog, lanes, stats, latency, capacity.perReplica);
     return { at: now, instances, totals, backlog, lanes, values, arrivalsPerS: backlog?.arrivals_per_s ?? null, capacity, errors };
   }
 }
@@ -135,6 +135,7 @@ function capacityOf(totals: PoolTotals, instances: InstanceMetrics[], meanLatenc
 function valuesOf(
   totals: PoolTotals,
   backlog: BacklogSignal | null,
+  lanes: LaneSignal[] | null,
   stats: ServiceStat[] | null,
   latency: { mean: number | null; p95: number | null; errorRate: number | null },
   capacityPerReplica: number | null,
@@ -145,11 +146,15 @@ function valuesOf(
   v.event_loop_lag_ms = totals.event_loop_lag_ms;
   v.utilisation_percent = totals.utilisation_percent;
   v.throughput_per_s = totals.throughput_per_s ?? backlog?.completions_per_s ?? null;
-  if (backlog) {
-    const queue = backlog.queued + backlog.retrying;
+  // Waiting work: queued and retrying in the brain, plus what the brain already
+  // dispatched into its JetStream window (up to APIARY_DISPATCH_WINDOW) that no
+  // replica has taken yet.
+  const pending = lanes ? lanes.reduce((a, l) => a + l.num_pending, 0) : null;
+  if (backlog || pending !== null) {
+    const queue = (backlog ? backlog.queued + backlog.retrying : 0) + (pending ?? 0);
     v.queue_depth = queue;
     v.backlog_per_replica = round3(queue / Math.max(1, totals.running));
-    v.backlog_age_s = backlog.oldest_queued_age_s ?? 0;
+    v.backlog_age_s = backlog ? (backlog.oldest_queued_age_s ?? 0) : null;
     const poolCapacity = capacityPerReplica !== null && totals.running > 0 ? capacityPerReplica * totals.running : (totals.throughput_per_s ?? 0);
     v.backlog_drain_s = queue === 0 ? 0 : poolCapacity > 0 ? round3(queue / poolCapacity) : null;
   }

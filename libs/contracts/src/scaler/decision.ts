@@ -55,12 +55,17 @@ export interface ScalingReason {
 export interface BacklogPrediction {
   /** Tasks per second; positive when the backlog grows. */
   slope_per_s: number;
+  /**
+   * R² of the fit, 0..1. The projection is used only when it is at least 0.9: a
+   * steadily rising backlog, not a single jump (a burst is a step, not a trend).
+   */
+  r_squared: number;
   samples: number;
   window_s: number;
   horizon_s: number;
   /** Queue depth now + slope × horizon (never below 0). */
   projected_queue_depth: number;
-  /** Replicas the projected backlog needs (null when capacity is unknown). */
+  /** Replicas the projected backlog needs (null when capacity is unknown or the trend is not trusted). */
   replicas_needed: number | null;
 }
 

@@ -14,7 +14,9 @@ import { IsBoolean, IsDefined, IsIn, IsInt, IsNumber, IsOptional, IsString, Matc
  * `backlog_per_replica` tasks, `throughput_per_s` tasks per second.
  * - `cpu_percent`, `memory_percent`, `event_loop_lag_ms`: mean over running replicas (lag: worst replica);
  * - `utilisation_percent`: tasks running ÷ task slots of the running replicas;
- * - `queue_depth`: tasks `queued` + `retrying` in the brain; `backlog_per_replica` the same ÷ replicas;
+ * - `queue_depth`: tasks waiting for a replica: `queued` + `retrying` in the brain plus work messages
+ *   the brain dispatched to JetStream that no replica has taken (`num_pending` of the lanes);
+ *   `backlog_per_replica` the same ÷ replicas;
  * - `backlog_age_s`: age of the oldest queued task;
  * - `backlog_drain_s`: queue depth ÷ the pool's measured capacity (time to drain at full speed);
  * - `avg_response_time_ms`, `p95_response_time_ms`, `error_rate_percent`: memory's task statistics over the last minute;
