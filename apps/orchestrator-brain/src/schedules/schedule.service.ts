@@ -11,9 +11,10 @@ import {
   ScheduleView,
   WorkflowRunInput,
 } from '@apiary/contracts';
-import { isUniqueViolation, NewTaskRow, ScheduleRepository, ScheduleRow, TaskRepository } from '@apiary/persistence';
+import { NewTaskRow, ScheduleRepository, ScheduleRow, TaskRepository, WorkflowRepository } from '@apiary/persistence';
 import type { LaneResolver } from '../dispatch/lane-resolver';
 import type { PriorityPolicy } from '../priority/priority.service';
+import type { FairShareLedger } from '../workflows/step-launcher';
 import type { WorkflowService } from '../workflows/workflow.service';
 import { checkStepData } from '../workflows/workflow-validator';
 import { CronSchedule, decideDue } from './cron';
@@ -24,8 +25,6 @@ export interface ScheduleConfig {
   misfireMs: number;
   /** Attempts per submitted task. */
   maxAttempts: number;
-  /** Fair-share cost of one task, seconds. */
-  fairShareS: number;
 }
 
 /** @returns the error re-thrown with its field under `prefix` (e.g. `workflow.steps.2.type`) */
@@ -72,7 +71,7 @@ export class ScheduleService {
    * @param workflows checks and creates workflow runs
    * @param lanes type checks of scheduled tasks
    * @param priority scores and ranks of scheduled tasks
-   * @param config misfire threshold, attempts, fair share
+   * @param config misfire threshold, attempts
    * @param onQueued wakes the dispatcher
    */
   constructor(
@@ -100,23 +99,19 @@ export class ScheduleService {
     else throw new ApiaryError('INVALID_SCHEDULE', 'workflow: give workflow or task', { field: 'workflow' });
     const next = cron.next(await this.repo.now());
     if (!next) throw new ApiaryError('INVALID_SCHEDULE', `cron: "${req.cron}" has no future occurrence`, { field: 'cron' });
-    try {
-      const row = await this.repo.insert({
-        id: randomUUID(),
-        name: req.name,
-        cron: req.cron,
-        timezone: cron.timezone,
-        target: JSON.parse(JSON.stringify(req.workflow ? { workflow: req.workflow } : { task: req.task })),
-        catch_up: req.catch_up ?? false,
-        status: 'active',
-        fairness_key: req.fairness_key ?? null,
-        next_run_at: next.toISOString(),
-      });
-      return toView(row);
-    } catch (e) {
-      if (isUniqueViolation(e)) throw new ApiaryError('SCHEDULE_EXISTS', `name: a schedule named "${req.name}" exists`, { field: 'name', name: req.name });
-      throw e;
-    }
+    const row = await this.repo.insert({
+      id: randomUUID(),
+      name: req.name,
+      cron: req.cron,
+      timezone: cron.timezone,
+      target: JSON.parse(JSON.stringify(req.workflow ? { workflow: req.workflow } : { task: req.task })),
+      catch_up: req.catch_up ?? false,
+      status: 'active',
+      fairness_key: req.fairness_key ?? null,
+      next_run_at: next.toISOString(),
+    });
+    if (!row) throw new ApiaryError('SCHEDULE_EXISTS', `name: a schedule named "${req.name}" exists`, { field: 'name', name: req.name });
+    return toView(row);
   }
 
   /** Every schedule, by name. */
@@ -161,9 +156,11 @@ export class ScheduleService {
   async fireDue(limit = 50): Promise<number> {
     let recorded = 0;
     let fired = false;
+    const clocks = this.workflows.ledger();
     await this.repo.transaction(async (tx, em) => {
       recorded = 0;
       fired = false;
+      clocks.reset();
       const due = await tx.lockDue(limit);
       if (due.length === 0) return;
       const now = await tx.now();
@@ -186,7 +183,7 @@ export class ScheduleService {
           }
           let outcome: { workflow_id: string | null; task_id: string | null; error: { code: string; message: string } | null };
           try {
-            outcome = await this.start(em, s);
+            outcome = await this.start(em, s, clocks);
             fired = true;
           } catch (e) {
             if (!(e instanceof ApiaryError)) throw e;
@@ -196,15 +193,16 @@ export class ScheduleService {
         }
       }
     });
+    await this.workflows.applyClocks(clocks);
     if (fired) this.onQueued();
     return recorded;
   }
 
-  private async start(em: EntityManager, s: ScheduleRow): Promise<{ workflow_id: string | null; task_id: string | null; error: null }> {
+  private async start(em: EntityManager, s: ScheduleRow, clocks: FairShareLedger): Promise<{ workflow_id: string | null; task_id: string | null; error: null }> {
     const target = s.target as { workflow?: WorkflowRunInput; task?: ScheduledTaskInput };
     if (target.workflow) {
       const prepared = await this.workflows.prepare(target.workflow);
-      const view = await this.workflows.create(em, prepared, { fairnessKey: s.fairness_key, scheduleId: s.id });
+      const view = await this.workflows.create(em, prepared, { fairnessKey: s.fairness_key, scheduleId: s.id }, clocks);
       return { workflow_id: view.workflow_id, task_id: null, error: null };
     }
     const task = target.task as ScheduledTaskInput;
@@ -213,14 +211,14 @@ export class ScheduleService {
     const priority: PriorityLevel = task.priority ?? 'normal';
     const score = this.priority.score(priority, task.type);
     const nowMs = Date.now();
-    const startS = await tasks.advanceFairnessClock(s.fairness_key ?? '', 1, this.config.fairShareS, nowMs / 1000);
+    const startS = await clocks.reserve(new WorkflowRepository(em), s.fairness_key ?? '', 1, nowMs / 1000);
     const row: NewTaskRow = {
       id: randomUUID(),
       type: task.type,
       data: task.data ?? {},
       priority,
       score,
-      rank: this.priority.rank(score, (startS + this.config.fairShareS) * 1000),
+      rank: this.priority.rank(score, (startS + clocks.costS) * 1000),
       max_attempts: this.config.maxAttempts,
       idempotency_key: null,
       batch_id: null,

@@ -17,8 +17,49 @@ export interface LaunchItem {
 export interface LaunchConfig {
   /** Attempts per task before `dead` (APIARY_MAX_ATTEMPTS). */
   maxAttempts: number;
-  /** Fair-share cost of one task, seconds (APIARY_FAIR_SHARE_MS / 1000). */
-  fairShareS: number;
+}
+
+/**
+ * Fair-share clock advances of the tasks a transaction creates, written after it
+ * commits (decisions.md #3: stride scheduling per fairness key). Taking the clock's
+ * row lock inside the transaction, as the task writer does, would serialise every
+ * step start and engine pass of a tenant on one row for the whole transaction (the
+ * workflow bench measured 8 of 10 connections waiting on it). Here the clock is
+ * read without a lock, ranks start from it, and the advance is one autocommit
+ * UPSERT afterwards: concurrent transactions of one tenant may overlap in virtual
+ * time among themselves, but the tenant's clock still moves by every task, so other
+ * tenants keep their share. A crash between commit and {@link apply} forgets the
+ * advance of that one batch.
+ */
+export class FairShareLedger {
+  private readonly pending = new Map<string, number>();
+
+  /** @param costS fair-share cost of one task, seconds */
+  constructor(readonly costS: number) {}
+
+  /** Forgets what a rolled-back attempt reserved (call at the start of each transaction attempt). */
+  reset(): void {
+    this.pending.clear();
+  }
+
+  /**
+   * Inside the transaction: where `n` new tasks of `key` start in virtual time.
+   * @param nowS current time, seconds since epoch
+   * @returns virtual start, seconds (the i-th task ranks at start + (i + 1) × cost)
+   */
+  async reserve(tx: Pick<WorkflowRepository, 'fairnessClock'>, key: string, n: number, nowS: number): Promise<number> {
+    const before = this.pending.get(key) ?? 0;
+    const clock = await tx.fairnessClock(key);
+    this.pending.set(key, before + n);
+    return Math.max(nowS, clock ?? 0) + before * this.costS;
+  }
+
+  /** After the commit: advances each key's clock (one autocommit statement per key). */
+  async apply(tasks: Pick<TaskRepository, 'advanceFairnessClock'>, nowS: number): Promise<void> {
+    const entries = [...this.pending.entries()].sort(([a], [b]) => a.localeCompare(b));
+    this.pending.clear();
+    for (const [key, n] of entries) await tasks.advanceFairnessClock(key, n, this.costS, nowS);
+  }
 }
 
 function errorInfo(e: unknown): TaskErrorInfo {
@@ -34,12 +75,12 @@ function errorInfo(e: unknown): TaskErrorInfo {
  * concurrency, external capability); `swarm_id` steps as one task per active bot of
  * the swarm in one INSERT ... SELECT under the step's batch id (the swarm
  * mass-action of seed 001, whose fan-in is the step's result). Ranks follow the
- * task writer's stride scheduling per fairness key.
+ * stride scheduling per fairness key (see {@link FairShareLedger}).
  */
 export class StepLauncher {
   /**
    * @param priority scoring and ranks
-   * @param config attempts and fair-share cost
+   * @param config attempts per task
    */
   constructor(
     private readonly priority: PriorityPolicy,
@@ -49,15 +90,17 @@ export class StepLauncher {
   /**
    * @param em the transaction
    * @param items starts to create
+   * @param clocks collects the fair-share clock advances, applied after commit
    * @param nowMs current time, ms since epoch
    * @returns (with its run id) a `start_failed` event for each start that could not be created (bot
    *   retired or swarm emptied since submit, data invalid after merging results)
    */
-  async launch(em: EntityManager, items: LaunchItem[], nowMs: number): Promise<{ runId: string; event: StepEvent }[]> {
+  async launch(em: EntityManager, items: LaunchItem[], clocks: FairShareLedger, nowMs: number): Promise<{ runId: string; event: StepEvent }[]> {
     if (items.length === 0) return [];
     const tasks = new TaskRepository(em as unknown as DataSource);
     const bots = new BotRepository(em);
     const failures: { runId: string; event: StepEvent }[] = [];
+    const wf = new WorkflowRepository(em);
     const rows = new Map<string, { rows: NewTaskRow[]; tags: { id: string; run_id: string; step_id: string }[] }>();
     for (const { run, step, start } of items) {
       try {
@@ -76,7 +119,7 @@ export class StepLauncher {
         };
         let row: NewTaskRow;
         if (start.role === 'step' && step.swarm_id) {
-          await this.fanOut(tasks, bots, run, step, start, nowMs);
+          await this.fanOut(tasks, bots, wf, clocks, run, step, start, nowMs);
           continue;
         } else if (start.role === 'step' && step.bot_id) {
           const bot = await bots.findBot(step.bot_id);
@@ -99,11 +142,10 @@ export class StepLauncher {
         failures.push({ runId: run.id, event: { kind: 'start_failed', step_id: step.id, error: errorInfo(e) } });
       }
     }
-    const wf = new WorkflowRepository(em);
     for (const [key, group] of [...rows.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-      const startS = await tasks.advanceFairnessClock(key, group.rows.length, this.config.fairShareS, nowMs / 1000);
+      const startS = await clocks.reserve(wf, key, group.rows.length, nowMs / 1000);
       group.rows.forEach((r, i) => {
-        r.rank = this.priority.rank(r.score, (startS + (i + 1) * this.config.fairShareS) * 1000);
+        r.rank = this.priority.rank(r.score, (startS + (i + 1) * clocks.costS) * 1000);
       });
       await tasks.insertMany(group.rows);
       await wf.tagTasks(group.tags);
@@ -114,6 +156,8 @@ export class StepLauncher {
   private async fanOut(
     tasks: TaskRepository,
     bots: BotRepository,
+    wf: WorkflowRepository,
+    clocks: FairShareLedger,
     run: LaunchItem['run'],
     step: StepSpec,
     start: StepStart,
@@ -127,7 +171,7 @@ export class StepLauncher {
     checkStepData(start.type, start.parameters, 'parameters');
     const priority = run.priority as PriorityLevel;
     const fairnessKey = `swarm:${swarmId}`;
-    const startS = await tasks.advanceFairnessClock(fairnessKey, active, this.config.fairShareS, nowMs / 1000);
+    const startS = await clocks.reserve(wf, fairnessKey, active, nowMs / 1000);
     await tasks.insertSwarmFanOut({
       swarmId,
       batchId: start.batch_id as string,
@@ -137,7 +181,7 @@ export class StepLauncher {
       score: this.priority.score(priority, start.type, swarm.tier),
       agingPerS: this.priority.agingPerSecond,
       startS,
-      costS: this.config.fairShareS,
+      costS: clocks.costS,
       maxAttempts: this.config.maxAttempts,
       fairnessKey,
       external: step.external,

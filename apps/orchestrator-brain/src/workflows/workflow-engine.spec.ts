@@ -34,7 +34,7 @@ function engine(): WorkflowEngine {
 }
 
 const stepOf = (r: RunState, id: string) => r.steps.find((s) => s.spec.id === id)!;
-const done = (r: RunState, id: string, result: unknown): StepEvent => ({ kind: 'task', step_id: id, task_id: stepOf(r, id).task_id!, status: 'succeeded', result, error: null });
+const done = (r: RunState, id: string, result: unknown): Extract<StepEvent, { kind: 'task' }> => ({ kind: 'task', step_id: id, task_id: stepOf(r, id).task_id!, status: 'succeeded', result, error: null });
 const failed = (r: RunState, id: string, code = 'BOOM'): StepEvent => ({
   kind: 'task', step_id: id, task_id: stepOf(r, id).task_id!, status: 'failed', result: null, error: { code, message: `${code}!`, retryable: false },
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import {
   ApiaryError,
@@ -26,7 +27,7 @@ import {
 } from '@apiary/persistence';
 import { reducerFor } from '../bots/reducers';
 import { normaliseSteps, StepSpec } from './dag';
-import type { StepLauncher } from './step-launcher';
+import { FairShareLedger, StepLauncher } from './step-launcher';
 import { EngineDecision, RunState, StepEvent, StepState, WorkflowEngine } from './workflow-engine';
 import type { WorkflowValidator } from './workflow-validator';
 
@@ -51,6 +52,8 @@ interface StoredDefinition {
 export interface WorkflowServiceConfig {
   /** Inbox events applied per transaction. */
   drainBatch: number;
+  /** Fair-share cost of one task, seconds (APIARY_FAIR_SHARE_MS / 1000). */
+  fairShareS: number;
 }
 
 /** Error of a step task cancelled because its step no longer needs it. */
@@ -184,15 +187,17 @@ function toDefinitionView(d: WorkflowDefinitionRow): WorkflowDefinitionView {
  */
 export class WorkflowService {
   private readonly repo: WorkflowRepository;
+  private readonly tasks: TaskRepository;
 
   /**
    * @param ds the brain's data source
    * @param validator submit-time checks of steps
    * @param launcher creates step tasks inside a transaction
    * @param engine the state machine
-   * @param config inbox batch size
+   * @param config inbox batch size, fair-share cost
    * @param onQueued wakes the dispatcher after tasks were written
    * @param now clock, ms since epoch
+   * @param logger reports fair-share clock advances that failed after a commit
    */
   constructor(
     ds: DataSource,
@@ -202,8 +207,31 @@ export class WorkflowService {
     private readonly config: WorkflowServiceConfig,
     private readonly onQueued: () => void = () => undefined,
     private readonly now: () => number = Date.now,
+    private readonly logger?: Pick<Logger, 'warn'>,
   ) {
     this.repo = new WorkflowRepository(ds);
+    this.tasks = new TaskRepository(ds);
+  }
+
+  /** A ledger for one transaction's fair-share clock advances. */
+  ledger(): FairShareLedger {
+    return new FairShareLedger(this.config.fairShareS);
+  }
+
+  /** Applies a committed transaction's fair-share clock advances (a failure only costs fairness, so it is logged). */
+  async applyClocks(clocks: FairShareLedger): Promise<void> {
+    await clocks.apply(this.tasks, this.now() / 1000).catch((err) => this.logger?.warn({ err }, 'fair-share clock advance failed'));
+  }
+
+  /** Runs `fn` in a transaction with a fresh ledger per attempt, then applies the ledger. */
+  private async inTransaction<T>(fn: (tx: WorkflowRepository, em: EntityManager, clocks: FairShareLedger) => Promise<T>): Promise<T> {
+    const clocks = this.ledger();
+    const result = await this.repo.transaction((tx, em) => {
+      clocks.reset();
+      return fn(tx, em, clocks);
+    });
+    await this.applyClocks(clocks);
+    return result;
   }
 
   /**
@@ -254,7 +282,7 @@ export class WorkflowService {
    */
   async start(req: StartWorkflowRequest): Promise<WorkflowView> {
     const prepared = await this.prepare(req);
-    const view = await this.repo.transaction((_tx, em) => this.create(em, prepared, { fairnessKey: req.fairness_key ?? null }));
+    const view = await this.inTransaction((_tx, em, clocks) => this.create(em, prepared, { fairnessKey: req.fairness_key ?? null }, clocks));
     this.onQueued();
     return view;
   }
@@ -262,9 +290,15 @@ export class WorkflowService {
   /**
    * Writes a prepared run and the tasks of its first steps inside the caller's
    * transaction (also used by schedules, whose occurrence claim shares it).
+   * @param clocks collects fair-share clock advances; apply it after the commit ({@link applyClocks})
    * @returns the run as written
    */
-  async create(em: EntityManager, prepared: PreparedRun, opts: { fairnessKey: string | null; scheduleId?: string | null }): Promise<WorkflowView> {
+  async create(
+    em: EntityManager,
+    prepared: PreparedRun,
+    opts: { fairnessKey: string | null; scheduleId?: string | null },
+    clocks: FairShareLedger,
+  ): Promise<WorkflowView> {
     const nowMs = this.now();
     const row: WorkflowRunRow = {
       id: randomUUID(),
@@ -306,14 +340,20 @@ export class WorkflowService {
     };
     const tx = new WorkflowRepository(em);
     const decision = this.engine.apply(state, [], nowMs);
-    // The run row first: the launcher's tasks and the steps refer to it.
-    await tx.insertRun(row, state.steps.map((s, i) => toStepRow(row.id, s, i)));
-    await this.execute(em, new Map([[row.id, { row, state }]]), new Map([[row.id, decision]]), nowMs);
-    this.applyRunState(row, state);
-    await tx.updateRuns([row]);
-    const steps = state.steps.map((s, i) => toStepRow(row.id, s, i));
-    await tx.updateSteps(steps);
-    return toWorkflowView(row, steps, nowMs);
+    const runs = [{ row, state }];
+    let inserted = false;
+    // The run is written before its tasks: the launcher takes the tenant's fairness-clock
+    // row lock, so it goes last and is held for the shortest time.
+    const write = async () => {
+      if (inserted) return this.flush(tx, runs);
+      this.applyRunState(row, state);
+      await tx.insertRun(row, state.steps.map((s, i) => toStepRow(row.id, s, i)));
+      for (const s of state.steps) s.dirty = false;
+      state.dirty = false;
+      inserted = true;
+    };
+    await this.execute(em, new Map([[row.id, runs[0]]]), new Map([[row.id, decision]]), clocks, nowMs, write);
+    return this.persist(runs, nowMs)[0];
   }
 
   /** @throws ApiaryError `WORKFLOW_NOT_FOUND` */
@@ -348,7 +388,7 @@ export class WorkflowService {
    * @throws ApiaryError `WORKFLOW_NOT_FOUND`
    */
   async cancel(id: string): Promise<WorkflowView> {
-    return this.repo.transaction(async (tx, em) => {
+    return this.inTransaction(async (tx, em, clocks) => {
       const [run] = await tx.lockRuns([id]);
       if (!run) throw new ApiaryError('WORKFLOW_NOT_FOUND', `workflow ${id} not found`, { workflow_id: id });
       const steps = await tx.stepsOf([id]);
@@ -357,10 +397,8 @@ export class WorkflowService {
       const state = toRunState(run, steps);
       const decision = this.engine.cancel(state, nowMs);
       const runs = [{ row: run, state }];
-      await this.execute(em, new Map([[id, runs[0]]]), new Map([[id, decision]]), nowMs);
-      const [view] = this.persist(runs, nowMs);
-      await this.flush(tx, runs);
-      return view;
+      await this.execute(em, new Map([[id, runs[0]]]), new Map([[id, decision]]), clocks, nowMs, () => this.flush(tx, runs));
+      return this.persist(runs, nowMs)[0];
     });
   }
 
@@ -372,9 +410,9 @@ export class WorkflowService {
   async drain(): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = await this.repo.transaction(async (tx, em) => {
+      const n = await this.inTransaction(async (tx, em, clocks) => {
         const events = await tx.claimInbox(this.config.drainBatch);
-        if (events.length > 0) await this.advance(tx, em, events, []);
+        if (events.length > 0) await this.advance(tx, em, clocks, events, []);
         return events.length;
       });
       total += n;
@@ -392,7 +430,7 @@ export class WorkflowService {
   async sweep(): Promise<number> {
     const due = await this.repo.dueRunIds(this.config.drainBatch);
     if (due.length > 0) {
-      await this.repo.transaction((tx, em) => this.advance(tx, em, [], due));
+      await this.inTransaction((tx, em, clocks) => this.advance(tx, em, clocks, [], due));
       this.onQueued();
     }
     return due.length + (await this.drain());
@@ -418,7 +456,13 @@ export class WorkflowService {
     return { definitions: (await this.repo.listDefinitions()).map(toDefinitionView) };
   }
 
-  private async advance(tx: WorkflowRepository, em: EntityManager, events: WorkflowInboxEvent[], extraRunIds: string[]): Promise<void> {
+  private async advance(
+    tx: WorkflowRepository,
+    em: EntityManager,
+    clocks: FairShareLedger,
+    events: WorkflowInboxEvent[],
+    extraRunIds: string[],
+  ): Promise<void> {
     const runIds = [...new Set([...events.map((e) => e.run_id), ...extraRunIds])];
     const runs = (await tx.lockRuns(runIds)).filter((r) => r.status === 'running');
     if (runs.length === 0) return;
@@ -429,9 +473,7 @@ export class WorkflowService {
     const stepEvents = await this.toStepEvents(tx, em, events.filter((e) => byRun.has(e.run_id)));
     const decisions = new Map<string, EngineDecision>();
     for (const [id, { state }] of byRun) decisions.set(id, this.engine.apply(state, stepEvents.get(id) ?? [], nowMs));
-    await this.execute(em, byRun, decisions, nowMs);
-    this.persist([...byRun.values()], nowMs);
-    await this.flush(tx, [...byRun.values()]);
+    await this.execute(em, byRun, decisions, clocks, nowMs, () => this.flush(tx, [...byRun.values()]));
   }
 
   private async toStepEvents(tx: WorkflowRepository, em: EntityManager, events: WorkflowInboxEvent[]): Promise<Map<string, StepEvent[]>> {
@@ -454,25 +496,30 @@ export class WorkflowService {
   }
 
   /**
-   * Creates the started tasks and cancels what the decisions cancel; start failures
-   * are fed back to the engine until nothing more happens.
+   * Carries out decisions: cancels what they cancel, writes the runs and steps
+   * (`write`), then creates the started tasks; start failures are fed back to the
+   * engine (and written again) until nothing more happens.
    */
   private async execute(
     em: EntityManager,
     runs: Map<string, { row: WorkflowRunRow; state: RunState }>,
     decisions: Map<string, EngineDecision>,
+    clocks: FairShareLedger,
     nowMs: number,
+    write: () => Promise<void>,
   ): Promise<void> {
     const tx = new WorkflowRepository(em);
-    for (let round = 0; decisions.size > 0 && round < 1000; round++) {
+    for (let round = 0; round < 1000; round++) {
       const items = [...decisions.entries()].flatMap(([runId, d]) => {
         const { row, state } = runs.get(runId) as { row: WorkflowRunRow; state: RunState };
         return d.starts.map((start) => ({ run: row, step: (state.steps.find((s) => s.spec.id === start.step_id) as StepState).spec, start }));
       });
-      const failures = await this.launcher.launch(em, items, nowMs);
       const cancelTasks = [...decisions.values()].flatMap((d) => d.cancelTasks);
       const cancelBatches = [...decisions.values()].flatMap((d) => d.cancelBatches);
       await tx.cancelTasks(cancelTasks, cancelBatches, STOPPED, 'workflow_stopped');
+      await write();
+      const failures = await this.launcher.launch(em, items, clocks, nowMs);
+      if (failures.length === 0) return;
       decisions = new Map();
       for (const f of failures) {
         const state = runs.get(f.runId)?.state;
@@ -494,8 +541,14 @@ export class WorkflowService {
     return runs.map(({ row, state }) => toWorkflowView(row, state.steps.map((s, i) => toStepRow(row.id, s, i)), nowMs));
   }
 
+  /** Writes the runs and steps changed since the last write. */
   private async flush(tx: WorkflowRepository, runs: { row: WorkflowRunRow; state: RunState }[]): Promise<void> {
+    for (const { row, state } of runs) this.applyRunState(row, state);
     await tx.updateRuns(runs.filter((r) => r.state.dirty).map((r) => r.row));
     await tx.updateSteps(runs.flatMap(({ row, state }) => state.steps.map((s, i) => ({ s, i })).filter(({ s }) => s.dirty).map(({ s, i }) => toStepRow(row.id, s, i))));
+    for (const { state } of runs) {
+      state.dirty = false;
+      for (const s of state.steps) s.dirty = false;
+    }
   }
 }

@@ -175,6 +175,9 @@ describe('workflows, batches and schedules (PostgreSQL + NATS)', () => {
     expect(Number(n)).toBe(4);
     const [{ inbox }] = await db.query<{ inbox: string }>(`SELECT count(*) AS inbox FROM workflow_inbox`);
     expect(Number(inbox)).toBe(0);
+    // The four step tasks advanced the anonymous tenant's fair-share clock after their commits.
+    const [{ v }] = await db.query<{ v: number }>(`SELECT virtual_finish_s AS v FROM fairness_clocks WHERE key = ''`);
+    expect(Number(v)).toBeGreaterThan(Date.now() / 1000 - 60);
   });
 
   it('fails the run without recovery: failed_step, error, partial_results, not-started steps skipped', async () => {
@@ -263,9 +266,9 @@ describe('workflows, batches and schedules (PostgreSQL + NATS)', () => {
     const second = new WorkflowService(
       ds,
       new WorkflowValidator(new StaticLanes(), { findBot: async () => undefined, findSwarm: async () => undefined }),
-      new StepLauncher(new PriorityPolicy(), { maxAttempts: 3, fairShareS: 0.001 }),
+      new StepLauncher(new PriorityPolicy(), { maxAttempts: 3 }),
       new WorkflowEngine(),
-      { drainBatch: 7 },
+      { drainBatch: 7, fairShareS: 0.001 },
     );
     const runs = await Promise.all(
       Array.from({ length: 20 }, () =>
@@ -343,7 +346,7 @@ describe('workflows, batches and schedules (PostgreSQL + NATS)', () => {
     it('fires every second exactly once with two schedulers, pauses and resumes', async () => {
       const s = await rpc.request<ScheduleView>(BRAIN_SCHEDULES_CREATE, { name: 'tick', cron: '* * * * * *', task: { type: 'noop', data: { from: 'cron' } } });
       expect(s).toMatchObject({ status: 'active', timezone: 'UTC', catch_up: false });
-      const other = new ScheduleService(ds, app.get(WorkflowService), new StaticLanes(), new PriorityPolicy(), { misfireMs: 5000, maxAttempts: 3, fairShareS: 0.001 });
+      const other = new ScheduleService(ds, app.get(WorkflowService), new StaticLanes(), new PriorityPolicy(), { misfireMs: 5000, maxAttempts: 3 });
       const spinning = { on: true };
       const spinner = (async () => {
         while (spinning.on) {

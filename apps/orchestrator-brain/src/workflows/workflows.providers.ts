@@ -66,15 +66,17 @@ export const workflowProviders: Provider[] = [
   },
   {
     provide: WorkflowService,
-    inject: [DATA_SOURCE, LANE_RESOLVER, PRIORITY_POLICY, SERVICE_ENV, Dispatcher],
-    useFactory: (ds: DataSource, lanes: LaneResolver, priority: PriorityPolicy, env: BrainEnv, d: Dispatcher) =>
+    inject: [DATA_SOURCE, LANE_RESOLVER, PRIORITY_POLICY, SERVICE_ENV, Dispatcher, LOGGER],
+    useFactory: (ds: DataSource, lanes: LaneResolver, priority: PriorityPolicy, env: BrainEnv, d: Dispatcher, logger: Logger) =>
       new WorkflowService(
         ds,
         new WorkflowValidator(lanes, new BotRepository(ds)),
-        new StepLauncher(priority, { maxAttempts: env.APIARY_MAX_ATTEMPTS, fairShareS: env.APIARY_FAIR_SHARE_MS / 1000 }),
+        new StepLauncher(priority, { maxAttempts: env.APIARY_MAX_ATTEMPTS }),
         new WorkflowEngine(),
-        { drainBatch: 500 },
+        { drainBatch: 500, fairShareS: env.APIARY_FAIR_SHARE_MS / 1000 },
         () => d.nudge(),
+        Date.now,
+        logger,
       ),
   },
   {
@@ -91,7 +93,7 @@ export const workflowProviders: Provider[] = [
         workflows,
         lanes,
         priority,
-        { misfireMs: env.APIARY_SCHEDULE_MISFIRE_MS, maxAttempts: env.APIARY_MAX_ATTEMPTS, fairShareS: env.APIARY_FAIR_SHARE_MS / 1000 },
+        { misfireMs: env.APIARY_SCHEDULE_MISFIRE_MS, maxAttempts: env.APIARY_MAX_ATTEMPTS },
         () => d.nudge(),
       ),
   },

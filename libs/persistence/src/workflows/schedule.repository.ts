@@ -65,12 +65,6 @@ function toRun(r: Row): ScheduleRunRow {
   };
 }
 
-/** PostgreSQL unique violation (a schedule name taken). */
-export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string } };
-  return e?.code === '23505' || e?.driverError?.code === '23505';
-}
-
 /** SQL access to `schedules` and `schedule_runs` (migration Workflows1764000000000). */
 export class ScheduleRepository {
   /** @param db connected data source, or the entity manager of a transaction */
@@ -92,14 +86,14 @@ export class ScheduleRepository {
     return new Date(rows[0].now);
   }
 
-  /** Inserts a schedule. @throws the driver's unique violation when the name is taken (see {@link isUniqueViolation}) */
-  async insert(s: Omit<ScheduleRow, 'created_at' | 'last_run_at'>): Promise<ScheduleRow> {
+  /** Inserts a schedule. @returns the schedule, or undefined when its name is taken */
+  async insert(s: Omit<ScheduleRow, 'created_at' | 'last_run_at'>): Promise<ScheduleRow | undefined> {
     const rows = await this.q(
       `INSERT INTO schedules (id, name, cron, timezone, target, catch_up, status, fairness_key, next_run_at)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9) RETURNING *`,
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9) ON CONFLICT (name) DO NOTHING RETURNING *`,
       [s.id, s.name, s.cron, s.timezone, JSON.stringify(s.target), s.catch_up, s.status, s.fairness_key, s.next_run_at],
     );
-    return toSchedule(rows[0]);
+    return rows[0] ? toSchedule(rows[0]) : undefined;
   }
 
   /** @returns every schedule by name */

@@ -135,27 +135,26 @@ export class WorkflowRepository {
     return retryTransaction(() => ds.transaction((em) => fn(new WorkflowRepository(em), em)));
   }
 
-  /** Inserts a run and its steps (two statements). */
+  /** Inserts a run and its steps (one statement). */
   async insertRun(run: WorkflowRunRow, steps: WorkflowStepRow[]): Promise<void> {
     await this.q(
-      `INSERT INTO workflow_runs (id, name, definition_name, definition_version, schedule_id, status, priority, context_id,
-                                  fairness_key, parameters, failed_step, error, created_at, finished_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::jsonb, $13, $14)`,
+      `WITH r AS (
+         INSERT INTO workflow_runs (id, name, definition_name, definition_version, schedule_id, status, priority, context_id,
+                                    fairness_key, parameters, failed_step, error, created_at, finished_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::jsonb, $13, $14)
+         RETURNING id)
+       INSERT INTO workflow_steps (run_id, step_id, ord, spec, status, attempts, task_id, batch_id, parameters, result, error,
+                                   recovered, not_before, deadline_at, started_at, finished_at)
+       SELECT r.id, step_id, ord, spec, status, attempts, task_id, batch_id, parameters, result, error,
+              recovered, not_before, deadline_at, started_at, finished_at
+         FROM r, jsonb_to_recordset($15::jsonb) AS x(step_id text, ord int, spec jsonb, status text, attempts int,
+              task_id uuid, batch_id uuid, parameters jsonb, result jsonb, error jsonb, recovered boolean,
+              not_before timestamptz, deadline_at timestamptz, started_at timestamptz, finished_at timestamptz)`,
       [
         run.id, run.name, run.definition_name, run.definition_version, run.schedule_id, run.status, run.priority, run.context_id,
         run.fairness_key, JSON.stringify(run.parameters), run.failed_step, run.error ? JSON.stringify(run.error) : null,
-        run.created_at, run.finished_at,
+        run.created_at, run.finished_at, JSON.stringify(steps),
       ],
-    );
-    await this.q(
-      `INSERT INTO workflow_steps (run_id, step_id, ord, spec, status, attempts, task_id, batch_id, parameters, result, error,
-                                   recovered, not_before, deadline_at, started_at, finished_at)
-       SELECT run_id, step_id, ord, spec, status, attempts, task_id, batch_id, parameters, result, error,
-              recovered, not_before, deadline_at, started_at, finished_at
-         FROM jsonb_to_recordset($1::jsonb) AS x(run_id uuid, step_id text, ord int, spec jsonb, status text, attempts int,
-              task_id uuid, batch_id uuid, parameters jsonb, result jsonb, error jsonb, recovered boolean,
-              not_before timestamptz, deadline_at timestamptz, started_at timestamptz, finished_at timestamptz)`,
-      [JSON.stringify(steps)],
     );
   }
 
@@ -257,6 +256,16 @@ export class WorkflowRepository {
       result: r.result ?? null,
       error: (r.error as TaskErrorInfo | null) ?? null,
     }));
+  }
+
+  /**
+   * Reads a fairness key's virtual clock without locking it (see the brain's
+   * FairShareLedger: the advance is written after the transaction commits).
+   * @returns the virtual finish time, seconds, or null for a new key
+   */
+  async fairnessClock(key: string): Promise<number | null> {
+    const rows = await this.q<{ v: number }[]>(`SELECT virtual_finish_s AS v FROM fairness_clocks WHERE key = $1`, [key]);
+    return rows[0] ? Number(rows[0].v) : null;
   }
 
   /** Marks tasks as the given runs' steps (right after inserting them, same transaction). */
