@@ -91,6 +91,14 @@ export class BrainEnv extends DatabaseServiceEnv {
   @IsOptional() @Type(() => Number) @IsInt() @Min(50) @Max(60_000)
   APIARY_WORKFLOW_SWEEP_MS = 1000;
 
+  /**
+   * Workflow starts writing at once per brain replica (default 4); more wait in memory,
+   * so a burst of `POST /workflows` leaves pooled connections to the dispatcher, the
+   * lifecycle and the workflow engine.
+   */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  APIARY_WORKFLOW_START_CONCURRENCY = 4;
+
   /** How often each replica looks for due schedule occurrences, ms (default 250). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(20) @Max(60_000)
   APIARY_SCHEDULE_TICK_MS = 250;

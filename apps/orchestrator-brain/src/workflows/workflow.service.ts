@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { bulkhead, BulkheadPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import {
@@ -54,6 +55,12 @@ export interface WorkflowServiceConfig {
   drainBatch: number;
   /** Fair-share cost of one task, seconds (APIARY_FAIR_SHARE_MS / 1000). */
   fairShareS: number;
+  /**
+   * Run-creating transactions at once (APIARY_WORKFLOW_START_CONCURRENCY); more wait
+   * in memory. A bulkhead: without it a burst of starts takes every pooled
+   * connection and the dispatcher, the lifecycle and the engine queue behind it.
+   */
+  startConcurrency: number;
 }
 
 /** Error of a step task cancelled because its step no longer needs it. */
@@ -188,6 +195,7 @@ function toDefinitionView(d: WorkflowDefinitionRow): WorkflowDefinitionView {
 export class WorkflowService {
   private readonly repo: WorkflowRepository;
   private readonly tasks: TaskRepository;
+  private readonly starts: BulkheadPolicy;
 
   /**
    * @param ds the brain's data source
@@ -211,6 +219,7 @@ export class WorkflowService {
   ) {
     this.repo = new WorkflowRepository(ds);
     this.tasks = new TaskRepository(ds);
+    this.starts = bulkhead(config.startConcurrency, Number.MAX_SAFE_INTEGER);
   }
 
   /** A ledger for one transaction's fair-share clock advances. */
@@ -282,7 +291,9 @@ export class WorkflowService {
    */
   async start(req: StartWorkflowRequest): Promise<WorkflowView> {
     const prepared = await this.prepare(req);
-    const view = await this.inTransaction((_tx, em, clocks) => this.create(em, prepared, { fairnessKey: req.fairness_key ?? null }, clocks));
+    const view = await this.starts.execute(() =>
+      this.inTransaction((_tx, em, clocks) => this.create(em, prepared, { fairnessKey: req.fairness_key ?? null }, clocks)),
+    );
     this.onQueued();
     return view;
   }

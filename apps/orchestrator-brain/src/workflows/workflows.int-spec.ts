@@ -268,7 +268,7 @@ describe('workflows, batches and schedules (PostgreSQL + NATS)', () => {
       new WorkflowValidator(new StaticLanes(), { findBot: async () => undefined, findSwarm: async () => undefined }),
       new StepLauncher(new PriorityPolicy(), { maxAttempts: 3 }),
       new WorkflowEngine(),
-      { drainBatch: 7, fairShareS: 0.001 },
+      { drainBatch: 7, fairShareS: 0.001, startConcurrency: 2 },
     );
     const runs = await Promise.all(
       Array.from({ length: 20 }, () =>

@@ -73,7 +73,7 @@ export const workflowProviders: Provider[] = [
         new WorkflowValidator(lanes, new BotRepository(ds)),
         new StepLauncher(priority, { maxAttempts: env.APIARY_MAX_ATTEMPTS }),
         new WorkflowEngine(),
-        { drainBatch: 500, fairShareS: env.APIARY_FAIR_SHARE_MS / 1000 },
+        { drainBatch: 500, fairShareS: env.APIARY_FAIR_SHARE_MS / 1000, startConcurrency: env.APIARY_WORKFLOW_START_CONCURRENCY },
         () => d.nudge(),
         Date.now,
         logger,
