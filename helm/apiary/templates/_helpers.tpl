@@ -204,8 +204,74 @@ Fail early, with a clear message, on settings the schema cannot express.
 {{- end }}
 {{- end }}
 {{- end }}
+{{- $br := include "apiary.appConfig" (dict "root" . "app" "bot-runtime") | fromYaml }}
+{{- if and (eq .Values.scaler.driver "kubernetes") $br.enabled $br.autoscaling.enabled }}
+{{- fail "scaler.driver kubernetes scales bot-runtime itself: set apps.bot-runtime.autoscaling.enabled=false (an HPA on the same Deployment would fight it)" }}
+{{- end }}
+{{- if and (eq .Values.scaler.driver "kubernetes") (not .Values.rbac.scaler.create) (not .Values.rbac.scaler.serviceAccountName) }}
+{{- fail "scaler.driver kubernetes needs rbac.scaler.create=true (or rbac.scaler.serviceAccountName of an account allowed to patch deployments/scale)" }}
+{{- end }}
+{{- $s := include "apiary.scalerSettings" . | fromYaml }}
+{{- if gt (int $s.minReplicas) (int $s.maxReplicas) }}
+{{- fail (printf "scaler: minReplicas (%v) is greater than maxReplicas (%v)" $s.minReplicas $s.maxReplicas) }}
+{{- end }}
 {{- $gw := include "apiary.appConfig" (dict "root" . "app" "gateway") | fromYaml }}
 {{- if and .Values.ingress.enabled (not (and $gw.enabled $gw.service.enabled)) }}
 {{- fail "ingress.enabled needs the gateway and its Service (apps.gateway.enabled, apps.gateway.service.enabled)" }}
 {{- end }}
+{{- end }}
+
+{{/*
+Settings of the scaler's bot-runtime pool: driver, policy, replica bounds (from bot-runtime's
+autoscaling values), Deployment to scale. As YAML (use with fromYaml).
+*/}}
+{{- define "apiary.scalerSettings" -}}
+{{- $br := include "apiary.appConfig" (dict "root" . "app" "bot-runtime") | fromYaml }}
+driver: {{ .Values.scaler.driver }}
+policy: {{ .Values.scaler.policy }}
+minReplicas: {{ .Values.scaler.minReplicas | default $br.autoscaling.minReplicas }}
+maxReplicas: {{ .Values.scaler.maxReplicas | default $br.autoscaling.maxReplicas }}
+deployment: {{ include "apiary.appFullname" (dict "root" . "app" "bot-runtime") }}
+metricsPort: {{ .Values.scaler.metricsPort }}
+{{- end }}
+
+{{/*
+Data of one app's ConfigMap: what the chart computes for it, then apps.<app>.config.
+Args: dict "root" $ "app" <app>.
+*/}}
+{{- define "apiary.appConfigData" -}}
+{{- $cfg := include "apiary.appConfig" . | fromYaml }}
+{{- $data := dict }}
+{{- if eq .app "scaler" }}
+{{- $s := include "apiary.scalerSettings" .root | fromYaml }}
+{{- $_ := set $data "APIARY_SCALER_DRIVER" $s.driver }}
+{{- $_ := set $data "APIARY_SCALER_POLICY" $s.policy }}
+{{- $_ := set $data "APIARY_SCALER_MIN_REPLICAS" (toString $s.minReplicas) }}
+{{- $_ := set $data "APIARY_SCALER_MAX_REPLICAS" (toString $s.maxReplicas) }}
+{{- $_ := set $data "APIARY_SCALER_K8S_DEPLOYMENT" $s.deployment }}
+{{- $_ := set $data "APIARY_SCALER_METRICS_PORT" (toString $s.metricsPort) }}
+{{- $_ := set $data "APIARY_SCALER_COOLDOWN_S" (toString .root.Values.scaler.cooldownSeconds) }}
+{{- $_ := set $data "APIARY_SCALER_EVALUATION_S" (toString .root.Values.scaler.evaluationSeconds) }}
+{{- $_ := set $data "APIARY_SCALER_DRAIN_TARGET_S" (toString .root.Values.scaler.drainTargetSeconds) }}
+{{- end }}
+{{- if eq .app "bot-runtime" }}
+{{- $_ := set $data "APIARY_REPLICA_HEARTBEAT_MS" (toString .root.Values.scaler.heartbeatMs) }}
+{{- end }}
+{{- range $k, $v := ($cfg.config | default dict) }}
+{{- $_ := set $data $k (toString $v) }}
+{{- end }}
+{{- if $data }}
+{{- range $k, $v := $data }}
+{{ $k }}: {{ $v | quote }}
+{{- end }}
+{{- else }}
+{}
+{{- end }}
+{{- end }}
+
+{{/*
+True ("true") when bot-runtime's HPA also scales on the scaler's backlog metric.
+*/}}
+{{- define "apiary.backlogMetric" -}}
+{{- if and (eq .Values.scaler.driver "hpa") .Values.scaler.hpa.enabled }}true{{ end }}
 {{- end }}
