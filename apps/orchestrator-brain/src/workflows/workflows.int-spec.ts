@@ -22,7 +22,7 @@ import {
   TypeRoute,
   WorkflowView,
 } from '@apiary/contracts';
-import { createDataSource, migrateDatabase, openDatabase, TaskRepository } from '@apiary/persistence';
+import { BotRepository, createDataSource, migrateDatabase, openDatabase, TaskRepository } from '@apiary/persistence';
 import { applyRpcGlobals, databaseProviders, loadEnv, NatsRpcClient, natsTransportOptions, rootModule } from '@apiary/service-kit';
 import { createTestDatabase, startNatsServer, TestDatabase, TestNats, waitFor } from '@apiary/testing';
 import { BatchesHandler } from '../batches/batches.handler';
@@ -211,6 +211,54 @@ describe('workflows, batches and schedules (PostgreSQL + NATS)', () => {
     await finish(after.id, { result: {} });
     await waitFor('run succeeded', async () => (await get(run.workflow_id)).status === 'succeeded', 10_000, 20);
     expect((await get(run.workflow_id)).steps[0]).toMatchObject({ status: 'succeeded', recovered: true, result: { fixed: true } });
+  });
+
+  it('re-runs a step with a retry recovery, and fails a step past its timeout', async () => {
+    const run = await rpc.request<WorkflowView>(BRAIN_WORKFLOWS_START, {
+      name: 'retries',
+      steps: [{ id: 'flaky', type: 'noop', recovery: { retry: { max_attempts: 1 } } }, { id: 'stuck', type: 'noop', depends_on: ['flaky'], timeout_ms: 300 }],
+    });
+    const first = await waitStep(run.workflow_id, 'flaky');
+    await finish(first.id, { error: { code: 'FLAKY', message: 'once' } });
+    let second: { id: string } | undefined;
+    await waitFor('flaky re-run', async () => {
+      const t = (await queued(run.workflow_id)).get('flaky');
+      return (second = t) !== undefined && t.id !== first.id;
+    }, 10_000, 20);
+    await finish(second!.id, { result: { second: true } });
+    const stuck = await waitStep(run.workflow_id, 'stuck');
+    await waitFor('run failed by the timeout', async () => (await get(run.workflow_id)).status === 'failed', 10_000, 50);
+    const view = await get(run.workflow_id);
+    expect(view.steps[0]).toMatchObject({ status: 'succeeded', attempts: 2, result: { second: true } });
+    expect(view).toMatchObject({ failed_step: 'stuck', error: { code: 'STEP_TIMEOUT' } });
+    const [{ status }] = await db.query<{ status: string }>(`SELECT status FROM tasks WHERE id = $1`, [stuck.id]);
+    expect(status).toBe('cancelled');
+  });
+
+  it('fans a swarm step out over the swarm; the batch fan-in is the step result', async () => {
+    const swarmId = randomUUID();
+    const bots = new BotRepository(ds);
+    await bots.insertSwarm({ id: swarmId, name: 'wf-swarm', tier: 'standard', capabilities: ['noop'] });
+    const swarm = await bots.findSwarm(swarmId);
+    await bots.insertSwarmBots(swarm!, 3, 1);
+    const run = await rpc.request<WorkflowView>(BRAIN_WORKFLOWS_START, {
+      name: 'fan-out',
+      steps: [{ id: 'fan', type: 'noop', swarm_id: swarmId, parameters: { job: 'x' } }, { id: 'sum', type: 'noop', use_previous_results: 'fan' }],
+    });
+    const batchId = run.steps[0].batch_id!;
+    expect(batchId).toBeTruthy();
+    const fanTasks = await db.query<{ id: string; data: unknown; bot_id: string }>(`SELECT id, data, bot_id FROM tasks WHERE batch_id = $1`, [batchId]);
+    expect(fanTasks).toHaveLength(3);
+    expect(new Set(fanTasks.map((t) => t.bot_id)).size).toBe(3);
+    expect(fanTasks.every((t) => JSON.stringify(t.data) === JSON.stringify({ job: 'x' }))).toBe(true);
+    for (const t of fanTasks.slice(1)) await finish(t.id, { result: { ok: true } });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await queued(run.workflow_id)).has('sum')).toBe(false); // one fan-out task still pending
+    await finish(fanTasks[0].id, { result: { ok: true } });
+    // The step's result is the batch fan-in (the noop reducer counts the results).
+    const sum = await waitStep(run.workflow_id, 'sum');
+    expect(sum.data).toEqual({ count: 3 });
+    expect((await get(run.workflow_id)).steps[0]).toMatchObject({ status: 'succeeded', result: { count: 3 } });
   });
 
   it('refuses bad workflows at submit, naming the step, and writes nothing', async () => {
