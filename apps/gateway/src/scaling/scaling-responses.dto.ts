@@ -197,7 +197,10 @@ export class ScalingReasonDto implements ScalingReason {
 /** Least-squares trend of the backlog. */
 @ApiSchema({ name: 'BacklogPrediction' })
 export class BacklogPredictionDto implements BacklogPrediction {
+  /** Tasks per second. */
   slope_per_s!: number;
+  /** R² of the fit; the projection is acted on only from 0.9 (a steady rise, not one jump). */
+  r_squared!: number;
   samples!: number;
   window_s!: number;
   horizon_s!: number;

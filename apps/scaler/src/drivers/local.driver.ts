@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { InstanceMetrics } from '@apiary/contracts';
@@ -58,6 +58,8 @@ export class LocalDriver implements ScalingDriver {
   private readyAt = Infinity;
   private initialised = false;
   private stopping = false;
+  /** Why replicas cannot be started (the bundle is missing), or null. */
+  private unavailable: string | null = null;
 
   /**
    * @param options bundle, environment, logs, initial count and timings
@@ -70,10 +72,18 @@ export class LocalDriver implements ScalingDriver {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** Starts the start-up wait; replicas are started by the first {@link reconcile} after it. */
+  /**
+   * Starts the start-up wait; replicas are started by the first {@link reconcile}
+   * after it. Without the bot-runtime bundle the driver stands by (logged), so the
+   * scaler still serves its signals and decisions.
+   */
   async start(): Promise<void> {
     mkdirSync(this.options.logDir, { recursive: true });
     this.readyAt = this.clock() + this.options.startupWaitMs;
+    if (!existsSync(this.options.main)) {
+      this.unavailable = `no bot-runtime bundle at ${this.options.main} (build it, set APIARY_SCALER_RUNTIME_MAIN, or choose APIARY_SCALER_DRIVER=kubernetes|hpa)`;
+      this.logger.error({ main: this.options.main }, `local driver cannot start replicas: ${this.unavailable}`);
+    }
   }
 
   /** Children alive and not draining (started ones count before their first heartbeat). */
@@ -94,6 +104,7 @@ export class LocalDriver implements ScalingDriver {
   /** Standing by while starting up or while replicas it did not start are present. */
   standby(instances: InstanceMetrics[]): string | null {
     if (this.stopping) return 'stopping';
+    if (this.unavailable) return this.unavailable;
     const now = this.clock();
     if (now < this.readyAt) return `starting up: waiting ${Math.ceil((this.readyAt - now) / 1000)} s for replicas started by others`;
     const foreign = this.foreign(instances);
@@ -125,7 +136,7 @@ export class LocalDriver implements ScalingDriver {
    * @returns what it did, for the log
    */
   async reconcile(instances: InstanceMetrics[]): Promise<string[]> {
-    if (this.stopping || this.clock() < this.readyAt) return [];
+    if (this.stopping || this.unavailable || this.clock() < this.readyAt) return [];
     const notes: string[] = [];
     if (this.foreign(instances).length > 0) {
       const mine = this.alive();

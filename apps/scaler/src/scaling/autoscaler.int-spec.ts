@@ -165,6 +165,6 @@ describe('Autoscaler over NATS and PostgreSQL (hpa driver, Prometheus export)', 
       return d && d.action === 'scale_up' && d;
     }, 10_000, 100);
     // The leader (previous test, still running) applies the same rule meanwhile.
-    expect(decision.reasoning.at(-1)).toEqual({ type: 'hold', reason: 'not applied: another scaler replica leads' });
+    expect(decision!.reasoning.at(-1)).toEqual({ type: 'hold', reason: 'not applied: another scaler replica leads' });
   }, 30_000);
 });

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { NatsConnection } from 'nats';
@@ -45,15 +44,11 @@ export function replicaEnv(source: NodeJS.ProcessEnv, extra: string | undefined)
   return env;
 }
 
-/**
- * Builds the driver named by `APIARY_SCALER_DRIVER`.
- * @throws Error when the local driver's bundle does not exist
- */
+/** Builds the driver named by `APIARY_SCALER_DRIVER` (the kubernetes one loads its kubeconfig here). */
 export function createDriver(env: ScalerEnv, logger: Logger): ScalingDriver {
   switch (env.APIARY_SCALER_DRIVER) {
     case 'local': {
       const main = resolve(env.APIARY_SCALER_RUNTIME_MAIN ?? 'dist/apps/bot-runtime/main.js');
-      if (!existsSync(main)) throw new Error(`APIARY_SCALER_RUNTIME_MAIN: ${main} does not exist (build bot-runtime, or choose APIARY_SCALER_DRIVER=kubernetes|hpa)`);
       const logDir = env.APIARY_SCALER_LOG_DIR ? (isAbsolute(env.APIARY_SCALER_LOG_DIR) ? env.APIARY_SCALER_LOG_DIR : resolve(env.APIARY_SCALER_LOG_DIR)) : join(tmpdir(), `apiary-scaler-${process.pid}`);
       return new LocalDriver(
         {
