@@ -465,6 +465,15 @@ function assertChartInvariants(docs, set, values) {
   for (const app of ['gateway', 'bot-runtime'])
     assert(pdbs.get(app), ctx(`no PodDisruptionBudget for ${app}`));
 
+  // A Service per app unless turned off, selecting the app's pods.
+  for (const app of APPS) {
+    const off = values.apps?.[app]?.service?.enabled === false || (values.defaults?.service?.enabled === false && values.apps?.[app]?.service?.enabled !== true);
+    const svc = byKind('Service').find((x) => appOf(x) === app);
+    if (off) continue;
+    assert(svc, ctx(`no Service for ${app}`));
+    assert(svc.spec.selector['app.kubernetes.io/component'] === app, ctx(`Service of ${app} does not select its pods`));
+  }
+
   // Gateway Service on 8080.
   const gwSvc = byKind('Service').find((s) => appOf(s) === 'gateway');
   assert(
