@@ -92,12 +92,13 @@ export class BrainEnv extends DatabaseServiceEnv {
   APIARY_WORKFLOW_SWEEP_MS = 1000;
 
   /**
-   * Workflow starts writing at once per brain replica (default 4); more wait in memory,
-   * so a burst of `POST /workflows` leaves pooled connections to the dispatcher, the
+   * Run-creating transactions at once per brain replica (default 2); `POST /workflows`
+   * arriving meanwhile are written together by the next one (up to 200 per
+   * transaction), and a burst leaves pooled connections to the dispatcher, the
    * lifecycle and the workflow engine.
    */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
-  APIARY_WORKFLOW_START_CONCURRENCY = 4;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(64)
+  APIARY_WORKFLOW_START_CONCURRENCY = 2;
 
   /** How often each replica looks for due schedule occurrences, ms (default 250). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(20) @Max(60_000)

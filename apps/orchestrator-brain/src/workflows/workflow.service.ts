@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { bulkhead, BulkheadPolicy } from 'cockatiel';
 import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import {
@@ -28,6 +27,7 @@ import {
 } from '@apiary/persistence';
 import { reducerFor } from '../bots/reducers';
 import { normaliseSteps, StepSpec } from './dag';
+import { StartBatcher } from './start-batcher';
 import { FairShareLedger, StepLauncher } from './step-launcher';
 import { EngineDecision, RunState, StepEvent, StepState, WorkflowEngine } from './workflow-engine';
 import type { WorkflowValidator } from './workflow-validator';
@@ -56,9 +56,10 @@ export interface WorkflowServiceConfig {
   /** Fair-share cost of one task, seconds (APIARY_FAIR_SHARE_MS / 1000). */
   fairShareS: number;
   /**
-   * Run-creating transactions at once (APIARY_WORKFLOW_START_CONCURRENCY); more wait
-   * in memory. A bulkhead: without it a burst of starts takes every pooled
-   * connection and the dispatcher, the lifecycle and the engine queue behind it.
+   * Run-creating transactions at once (APIARY_WORKFLOW_START_CONCURRENCY); starts
+   * arriving meanwhile are written together by the next one (up to 200 per
+   * transaction). Without the limit a burst of starts takes every pooled connection
+   * and the dispatcher, the lifecycle and the engine queue behind it.
    */
   startConcurrency: number;
 }
@@ -195,7 +196,7 @@ function toDefinitionView(d: WorkflowDefinitionRow): WorkflowDefinitionView {
 export class WorkflowService {
   private readonly repo: WorkflowRepository;
   private readonly tasks: TaskRepository;
-  private readonly starts: BulkheadPolicy;
+  private readonly starts: StartBatcher<{ prepared: PreparedRun; fairnessKey: string | null }, WorkflowView>;
 
   /**
    * @param ds the brain's data source
@@ -219,7 +220,7 @@ export class WorkflowService {
   ) {
     this.repo = new WorkflowRepository(ds);
     this.tasks = new TaskRepository(ds);
-    this.starts = bulkhead(config.startConcurrency, Number.MAX_SAFE_INTEGER);
+    this.starts = new StartBatcher((items) => this.inTransaction((_tx, em, clocks) => this.createMany(em, items, clocks)), config.startConcurrency, 200);
   }
 
   /** A ledger for one transaction's fair-share clock advances. */
@@ -285,15 +286,14 @@ export class WorkflowService {
 
   /**
    * Starts a run: checks it, writes it with the tasks of its first steps in one
-   * transaction, wakes the dispatcher.
+   * transaction (shared with the starts that arrive while others are written, see
+   * {@link StartBatcher}), wakes the dispatcher.
    * @returns the run
    * @throws see {@link prepare}
    */
   async start(req: StartWorkflowRequest): Promise<WorkflowView> {
     const prepared = await this.prepare(req);
-    const view = await this.starts.execute(() =>
-      this.inTransaction((_tx, em, clocks) => this.create(em, prepared, { fairnessKey: req.fairness_key ?? null }, clocks)),
-    );
+    const view = await this.starts.submit({ prepared, fairnessKey: req.fairness_key ?? null });
     this.onQueued();
     return view;
   }
@@ -310,61 +310,82 @@ export class WorkflowService {
     opts: { fairnessKey: string | null; scheduleId?: string | null },
     clocks: FairShareLedger,
   ): Promise<WorkflowView> {
+    return (await this.createMany(em, [{ prepared, ...opts }], clocks))[0];
+  }
+
+  /**
+   * Writes several prepared runs and the tasks of their first steps in the caller's
+   * transaction: one statement for the runs and steps, then one task insert per
+   * fairness key (see {@link StartBatcher}).
+   * @returns the runs as written, in order
+   */
+  async createMany(
+    em: EntityManager,
+    items: { prepared: PreparedRun; fairnessKey: string | null; scheduleId?: string | null }[],
+    clocks: FairShareLedger,
+  ): Promise<WorkflowView[]> {
     const nowMs = this.now();
-    const row: WorkflowRunRow = {
-      id: randomUUID(),
-      name: prepared.name,
-      definition_name: prepared.definition?.name ?? null,
-      definition_version: prepared.definition?.version ?? null,
-      schedule_id: opts.scheduleId ?? null,
-      status: 'running',
-      priority: prepared.priority,
-      context_id: prepared.context_id,
-      fairness_key: opts.fairnessKey,
-      parameters: prepared.parameters,
-      failed_step: null,
-      error: null,
-      created_at: new Date(nowMs).toISOString(),
-      finished_at: null,
-    };
-    const state: RunState = {
-      id: row.id,
-      status: 'running',
-      failed_step: null,
-      error: null,
-      finished_at: null,
-      steps: prepared.steps.map((spec) => ({
-        spec,
-        status: 'pending',
-        attempts: 0,
-        task_id: null,
-        batch_id: null,
-        parameters: null,
-        result: null,
+    const runs = items.map(({ prepared, fairnessKey, scheduleId }) => {
+      const row: WorkflowRunRow = {
+        id: randomUUID(),
+        name: prepared.name,
+        definition_name: prepared.definition?.name ?? null,
+        definition_version: prepared.definition?.version ?? null,
+        schedule_id: scheduleId ?? null,
+        status: 'running',
+        priority: prepared.priority,
+        context_id: prepared.context_id,
+        fairness_key: fairnessKey,
+        parameters: prepared.parameters,
+        failed_step: null,
         error: null,
-        recovered: false,
-        not_before: null,
-        deadline_at: null,
-        started_at: null,
+        created_at: new Date(nowMs).toISOString(),
         finished_at: null,
-      })),
-    };
+      };
+      const state: RunState = {
+        id: row.id,
+        status: 'running',
+        failed_step: null,
+        error: null,
+        finished_at: null,
+        steps: prepared.steps.map((spec) => ({
+          spec,
+          status: 'pending',
+          attempts: 0,
+          task_id: null,
+          batch_id: null,
+          parameters: null,
+          result: null,
+          error: null,
+          recovered: false,
+          not_before: null,
+          deadline_at: null,
+          started_at: null,
+          finished_at: null,
+        })),
+      };
+      return { row, state };
+    });
     const tx = new WorkflowRepository(em);
-    const decision = this.engine.apply(state, [], nowMs);
-    const runs = [{ row, state }];
+    const decisions = new Map(runs.map(({ row, state }) => [row.id, this.engine.apply(state, [], nowMs)]));
     let inserted = false;
-    // The run is written before its tasks: the launcher takes the tenant's fairness-clock
-    // row lock, so it goes last and is held for the shortest time.
+    // The runs are written before their tasks: the task insert triggers and indexes are
+    // the heavier part, and a start failure is written back as an update.
     const write = async () => {
       if (inserted) return this.flush(tx, runs);
-      this.applyRunState(row, state);
-      await tx.insertRun(row, state.steps.map((s, i) => toStepRow(row.id, s, i)));
-      for (const s of state.steps) s.dirty = false;
-      state.dirty = false;
+      for (const { row, state } of runs) this.applyRunState(row, state);
+      await tx.insertRuns(
+        runs.map((r) => r.row),
+        runs.flatMap(({ row, state }) => state.steps.map((s, i) => toStepRow(row.id, s, i))),
+      );
+      for (const { state } of runs) {
+        state.dirty = false;
+        for (const s of state.steps) s.dirty = false;
+      }
       inserted = true;
     };
-    await this.execute(em, new Map([[row.id, runs[0]]]), new Map([[row.id, decision]]), clocks, nowMs, write);
-    return this.persist(runs, nowMs)[0];
+    await this.execute(em, new Map(runs.map((r) => [r.row.id, r])), decisions, clocks, nowMs, write);
+    return this.persist(runs, nowMs);
   }
 
   /** @throws ApiaryError `WORKFLOW_NOT_FOUND` */

@@ -223,7 +223,8 @@ describe('workflows, batches and schedules (PostgreSQL + NATS)', () => {
     let second: { id: string } | undefined;
     await waitFor('flaky re-run', async () => {
       const t = (await queued(run.workflow_id)).get('flaky');
-      return (second = t) !== undefined && t.id !== first.id;
+      second = t;
+      return t !== undefined && t.id !== first.id;
     }, 10_000, 20);
     await finish(second!.id, { result: { second: true } });
     const stuck = await waitStep(run.workflow_id, 'stuck');

@@ -135,26 +135,28 @@ export class WorkflowRepository {
     return retryTransaction(() => ds.transaction((em) => fn(new WorkflowRepository(em), em)));
   }
 
-  /** Inserts a run and its steps (one statement). */
-  async insertRun(run: WorkflowRunRow, steps: WorkflowStepRow[]): Promise<void> {
+  /** Inserts runs and their steps (one statement). */
+  async insertRuns(runs: WorkflowRunRow[], steps: WorkflowStepRow[]): Promise<void> {
+    if (runs.length === 0) return;
     await this.q(
       `WITH r AS (
          INSERT INTO workflow_runs (id, name, definition_name, definition_version, schedule_id, status, priority, context_id,
                                     fairness_key, parameters, failed_step, error, created_at, finished_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::jsonb, $13, $14)
+         SELECT id, name, definition_name, definition_version, schedule_id, status, priority, context_id,
+                fairness_key, coalesce(parameters, '{}'::jsonb), failed_step, error, created_at, finished_at
+           FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, name text, definition_name text, definition_version int,
+                schedule_id uuid, status text, priority text, context_id text, fairness_key text, parameters jsonb,
+                failed_step text, error jsonb, created_at timestamptz, finished_at timestamptz)
          RETURNING id)
        INSERT INTO workflow_steps (run_id, step_id, ord, spec, status, attempts, task_id, batch_id, parameters, result, error,
                                    recovered, not_before, deadline_at, started_at, finished_at)
-       SELECT r.id, step_id, ord, spec, status, attempts, task_id, batch_id, parameters, result, error,
+       SELECT x.run_id, step_id, ord, spec, status, attempts, task_id, batch_id, parameters, result, error,
               recovered, not_before, deadline_at, started_at, finished_at
-         FROM r, jsonb_to_recordset($15::jsonb) AS x(step_id text, ord int, spec jsonb, status text, attempts int,
+         FROM jsonb_to_recordset($2::jsonb) AS x(run_id uuid, step_id text, ord int, spec jsonb, status text, attempts int,
               task_id uuid, batch_id uuid, parameters jsonb, result jsonb, error jsonb, recovered boolean,
-              not_before timestamptz, deadline_at timestamptz, started_at timestamptz, finished_at timestamptz)`,
-      [
-        run.id, run.name, run.definition_name, run.definition_version, run.schedule_id, run.status, run.priority, run.context_id,
-        run.fairness_key, JSON.stringify(run.parameters), run.failed_step, run.error ? JSON.stringify(run.error) : null,
-        run.created_at, run.finished_at, JSON.stringify(steps),
-      ],
+              not_before timestamptz, deadline_at timestamptz, started_at timestamptz, finished_at timestamptz)
+         JOIN r ON r.id = x.run_id`,
+      [JSON.stringify(runs), JSON.stringify(steps)],
     );
   }
 
