@@ -114,7 +114,7 @@ export class WorkRunner {
 
   /**
    * Stops pulling and waits up to the grace period for running tasks; tasks
-   * still running then are aborted and left unacked (JetStream redelivers them).
+   * still running then are aborted and negatively acknowledged (JetStream redelivers them at once).
    */
   async stop(): Promise<void> {
     this.running = false;
@@ -212,7 +212,12 @@ export class WorkRunner {
       clearInterval(heartbeat);
       this.inFlight.delete(key);
     }
-    if (abort.signal.aborted) return; // shutting down: leave unacked for redelivery
+    if (abort.signal.aborted) {
+      // Shutting down past the grace period: hand the message back now, so another
+      // replica gets it without waiting for AckWait (nothing was recorded for it).
+      m.nak();
+      return;
+    }
     const finishedAt = new Date();
     const completed: TaskCompletedEvent = {
       task_id: work.task_id,
