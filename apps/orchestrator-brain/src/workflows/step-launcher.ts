@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { ApiaryError, PriorityLevel, TaskErrorInfo } from '@apiary/contracts';
 import { BotRepository, NewTaskRow, TaskRepository, WorkflowRepository, WorkflowRunRow } from '@apiary/persistence';
@@ -72,9 +73,10 @@ function errorInfo(e: unknown): TaskErrorInfo {
  * holds the runs' locks and writes their steps), so a step's task exists exactly
  * when its step says `running`: plain steps and recovery tasks as queued tasks
  * tagged with their run and step; `bot_id` steps as that bot's task (tier weight,
- * concurrency, external capability); `swarm_id` steps as one task per active bot of
- * the swarm in one INSERT ... SELECT under the step's batch id (the swarm
- * mass-action of seed 001, whose fan-in is the step's result). Ranks follow the
+ * concurrency, external capability); `swarm_id` steps as the swarm mass-action of
+ * seed 001 under the step's batch id, whose fan-in is the step's result: one task per
+ * active bot in one INSERT ... SELECT, or, with `items` and `chunk_size`, the items in
+ * chunks spread round-robin over the bots (as `POST /swarms/{id}/tasks`). Ranks follow the
  * stride scheduling per fairness key (see {@link FairShareLedger}).
  */
 export class StepLauncher {
@@ -168,9 +170,53 @@ export class StepLauncher {
     if (!swarm || swarm.status !== 'active') throw new ApiaryError('SWARM_NOT_FOUND', `swarm ${swarmId} not found`, { swarm_id: swarmId });
     const active = await bots.swarmActive(swarmId);
     if (active === 0) throw new ApiaryError('SWARM_NOT_FOUND', `swarm ${swarmId} has no active bots`, { swarm_id: swarmId });
-    checkStepData(start.type, start.parameters, 'parameters');
     const priority = run.priority as PriorityLevel;
     const fairnessKey = `swarm:${swarmId}`;
+    const score = this.priority.score(priority, start.type, swarm.tier);
+    const { items, chunk_size: chunkSize, ...rest } = start.parameters;
+    if (Array.isArray(items) && chunkSize !== undefined) {
+      // Chunked mass-action, as POST /swarms/{id}/tasks: `items` split into `chunk_size`
+      // chunks spread round-robin over the active bots, each bot running its chunks one at a time.
+      if (!Number.isInteger(chunkSize) || (chunkSize as number) < 1) {
+        throw new ApiaryError('INVALID_TASK_DATA', 'parameters.chunk_size: must be an integer >= 1', { field: 'parameters.chunk_size' });
+      }
+      const chunkCount = Math.ceil(items.length / (chunkSize as number));
+      if (chunkCount === 0) throw new ApiaryError('INVALID_TASK_DATA', 'parameters.items: nothing to fan out', { field: 'parameters.items' });
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await bots.swarmBotIds(swarmId, 1000, cursor);
+        ids.push(...page.ids);
+        cursor = page.next ?? undefined;
+      } while (cursor && ids.length < chunkCount);
+      const startS = await clocks.reserve(wf, fairnessKey, chunkCount, nowMs / 1000);
+      const rows: NewTaskRow[] = [];
+      for (let i = 0; i < chunkCount; i++) {
+        const data = { ...rest, items: items.slice(i * (chunkSize as number), (i + 1) * (chunkSize as number)), chunk_index: i, chunk_count: chunkCount };
+        checkStepData(start.type, data, 'parameters');
+        rows.push({
+          id: randomUUID(),
+          type: start.type,
+          data,
+          priority,
+          score,
+          rank: this.priority.rank(score, (startS + (i + 1) * clocks.costS) * 1000),
+          max_attempts: this.config.maxAttempts,
+          idempotency_key: null,
+          batch_id: start.batch_id,
+          fairness_key: fairnessKey,
+          trace_carrier: null,
+          created_at: new Date(nowMs).toISOString(),
+          bot_id: ids[i % ids.length],
+          swarm_id: swarmId,
+          bot_max_concurrency: 1,
+          external: step.external,
+        });
+      }
+      await tasks.insertMany(rows);
+      return;
+    }
+    checkStepData(start.type, start.parameters, 'parameters');
     const startS = await clocks.reserve(wf, fairnessKey, active, nowMs / 1000);
     await tasks.insertSwarmFanOut({
       swarmId,
@@ -178,7 +224,7 @@ export class StepLauncher {
       type: start.type,
       data: start.parameters,
       priority,
-      score: this.priority.score(priority, start.type, swarm.tier),
+      score,
       agingPerS: this.priority.agingPerSecond,
       startS,
       costS: clocks.costS,

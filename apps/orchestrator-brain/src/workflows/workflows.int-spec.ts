@@ -262,6 +262,31 @@ describe('workflows, batches and schedules (PostgreSQL + NATS)', () => {
     expect((await get(run.workflow_id)).steps[0]).toMatchObject({ status: 'succeeded', result: { count: 3 } });
   });
 
+  it('splits a swarm step with items and chunk_size into chunks over the bots', async () => {
+    const swarmId = randomUUID();
+    const bots = new BotRepository(ds);
+    await bots.insertSwarm({ id: swarmId, name: 'wf-chunks', tier: 'standard', capabilities: ['noop'] });
+    await bots.insertSwarmBots((await bots.findSwarm(swarmId))!, 2, 1);
+    const run = await rpc.request<WorkflowView>(BRAIN_WORKFLOWS_START, {
+      name: 'chunks',
+      steps: [{ id: 'fan', type: 'noop', swarm_id: swarmId, parameters: { items: [1, 2, 3, 4, 5], chunk_size: 2, op: 'sum' } }],
+    });
+    const rows = await db.query<{ id: string; data: { items: number[]; chunk_index: number; chunk_count: number; op: string }; bot_id: string }>(
+      `SELECT id, data, bot_id FROM tasks WHERE batch_id = $1 ORDER BY (data->>'chunk_index')::int`,
+      [run.steps[0].batch_id],
+    );
+    expect(rows.map((r) => r.data)).toEqual([
+      { items: [1, 2], chunk_index: 0, chunk_count: 3, op: 'sum' },
+      { items: [3, 4], chunk_index: 1, chunk_count: 3, op: 'sum' },
+      { items: [5], chunk_index: 2, chunk_count: 3, op: 'sum' },
+    ]);
+    expect(rows[0].bot_id).toBe(rows[2].bot_id);
+    expect(rows[0].bot_id).not.toBe(rows[1].bot_id);
+    for (const r of rows) await finish(r.id, { result: { ok: true } });
+    await waitFor('run succeeded', async () => (await get(run.workflow_id)).status === 'succeeded', 10_000, 20);
+    expect((await get(run.workflow_id)).results).toEqual({ fan: { count: 3 } });
+  });
+
   it('refuses bad workflows at submit, naming the step, and writes nothing', async () => {
     const [{ n: before }] = await db.query<{ n: string }>(`SELECT count(*) AS n FROM workflow_runs`);
     await expect(
