@@ -11,24 +11,27 @@ describe('swarms at scale', () => {
     const batch = await h.suite.http(`/swarms/${swarm.body.id}/tasks`, { method: 'POST', json: { type: 'noop', data: {}, priority: 'low' } });
     expect(batch.body.assignments).toBe(50_000);
 
-    const t0 = Date.now();
-    const urgent = await h.suite.http('/tasks', { method: 'POST', json: { type: 'noop', data: {}, priority: 'high' } });
-    const done = (await waitForTasks(h.suite, [urgent.body.task_id], 10_000)).get(urgent.body.task_id);
-    const elapsed = Date.now() - t0;
-    expect(done.status).toBe('succeeded');
-    expect(elapsed).toBeLessThan(5000);
-    const progress = await h.suite.http(`/swarms/${swarm.body.id}/batches/${batch.body.batch_id}`);
-    expect(progress.body.queued).toBeGreaterThan(0); // the batch was still draining
+    try {
+      const t0 = Date.now();
+      const urgent = await h.suite.http('/tasks', { method: 'POST', json: { type: 'noop', data: {}, priority: 'high' } });
+      const done = (await waitForTasks(h.suite, [urgent.body.task_id], 10_000)).get(urgent.body.task_id);
+      const elapsed = Date.now() - t0;
+      expect(done.status).toBe('succeeded');
+      expect(elapsed).toBeLessThan(5000);
+      const progress = await h.suite.http(`/swarms/${swarm.body.id}/batches/${batch.body.batch_id}`);
+      expect(progress.body.queued).toBeGreaterThan(0); // the batch was still draining
 
-    // Same priority, another tenant: fairness (not priority) lets it through too.
-    const normal = await h.suite.http('/tasks', { method: 'POST', json: { type: 'noop', data: {}, priority: 'low' } });
-    const n = (await waitForTasks(h.suite, [normal.body.task_id], 10_000)).get(normal.body.task_id);
-    expect(n.status).toBe('succeeded');
-
-    // Tear the flood down: deleting the swarm cancels what is still queued.
-    const deleted = await h.suite.http(`/swarms/${swarm.body.id}`, { method: 'DELETE' });
-    expect(deleted.body.status).toBe('deleted');
-    await waitFor('the batch to settle', async () => (await h.suite.http(`/swarms/${swarm.body.id}/batches/${batch.body.batch_id}`)).body.status === 'done', 60_000, 250);
+      // Same priority, another tenant: fairness (not priority) lets it through too.
+      const normal = await h.suite.http('/tasks', { method: 'POST', json: { type: 'noop', data: {}, priority: 'low' } });
+      const n = (await waitForTasks(h.suite, [normal.body.task_id], 10_000)).get(normal.body.task_id);
+      expect(n.status).toBe('succeeded');
+    } finally {
+      // Tear the flood down (also when an expectation failed, so the next test has its
+      // bot capacity back): deleting the swarm cancels what is still queued.
+      const deleted = await h.suite.http(`/swarms/${swarm.body.id}`, { method: 'DELETE' });
+      expect(deleted.body.status).toBe('deleted');
+      await waitFor('the batch to settle', async () => (await h.suite.http(`/swarms/${swarm.body.id}/batches/${batch.body.batch_id}`)).body.status === 'done', 60_000, 250);
+    }
   }, 180_000);
 
   it('keeps every counter exact when bot-runtime is killed mid-batch', async () => {
