@@ -23,6 +23,7 @@ import { PriorityMultiplierEntity } from './brain/priority-multiplier.entity';
 import { BotEntity } from './brain/bot.entity';
 import { SwarmEntity } from './brain/swarm.entity';
 import { BatchCounterEntity, FairnessClockEntity, FleetCounterEntity } from './brain/fleet-counter.entity';
+import { WorkflowTaskIndex1764020000000 } from './migrations/1764020000000-WorkflowTaskIndex';
 import { Scaler1764010000000 } from './migrations/1764010000000-Scaler';
 import { ScalingEventEntity, ScalingRuleEntity } from './scaler/scaling.entities';
 
@@ -66,6 +67,7 @@ export const MIGRATIONS = [
   TaskContext1763990000000,
   Workflows1764000000000,
   Scaler1764010000000,
+  WorkflowTaskIndex1764020000000,
 ];
 
 /** Advisory-lock key serialising migrations across replicas and services. */
