@@ -16,24 +16,7 @@ export const DEFAULT_RELEVANT_LIMIT = 10;
 
 /** A stored result as the contract's {@link MemoryResult}. */
 export function toMemoryResult(r: StoredResult): MemoryResult {
-  return {
-    task_id: r.task_id,
-    attempt: r.attempt,
-    type: r.type,
-    handler: r.handler,
-    service: r.service,
-    bot_id: r.bot_id,
-    swarm_id: r.swarm_id,
-    context_id: r.context_id,
-    success: r.success,
-    error_code: r.error_code,
-    error_message: r.error_message,
-    latency_ms: r.latency_ms,
-    result: r.result ?? null,
-    result_truncated: r.result_truncated === true,
-    runner: r.runner,
-    finished_at: r.finished_at.toISOString(),
-  };
+  return { ...r, result: r.result ?? null, result_truncated: r.result_truncated === true, finished_at: r.finished_at.toISOString() };
 }
 
 /**

@@ -1,30 +1,9 @@
 import { WorkflowStepInput } from '@apiary/contracts';
 import { normaliseSteps } from './dag';
-import { RunState, StepEvent, WorkflowEngine } from './workflow-engine';
+import { newRunState, RunState, StepEvent, WorkflowEngine } from './workflow-engine';
 
 function run(steps: WorkflowStepInput[], params: Record<string, unknown> = {}): RunState {
-  return {
-    id: 'run-1',
-    status: 'running',
-    failed_step: null,
-    error: null,
-    finished_at: null,
-    steps: normaliseSteps(steps, params).map((spec) => ({
-      spec,
-      status: 'pending',
-      attempts: 0,
-      task_id: null,
-      batch_id: null,
-      parameters: null,
-      result: null,
-      error: null,
-      recovered: false,
-      not_before: null,
-      deadline_at: null,
-      started_at: null,
-      finished_at: null,
-    })),
-  };
+  return newRunState('run-1', normaliseSteps(steps, params));
 }
 
 /** Engine with ids t1, t2, ... */

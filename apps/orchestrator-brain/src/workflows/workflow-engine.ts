@@ -33,6 +33,37 @@ export interface RunState {
   dirty?: boolean;
 }
 
+/**
+ * A run as it starts: every step `pending`, nothing run yet.
+ * @param id run id
+ * @param specs the run's normalised steps (dag.ts `normaliseSteps`)
+ * @returns the in-memory state the engine advances
+ */
+export function newRunState(id: string, specs: StepSpec[]): RunState {
+  return {
+    id,
+    status: 'running',
+    failed_step: null,
+    error: null,
+    finished_at: null,
+    steps: specs.map((spec) => ({
+      spec,
+      status: 'pending',
+      attempts: 0,
+      task_id: null,
+      batch_id: null,
+      parameters: null,
+      result: null,
+      error: null,
+      recovered: false,
+      not_before: null,
+      deadline_at: null,
+      started_at: null,
+      finished_at: null,
+    })),
+  };
+}
+
 /** Something that ended for a step: its task (or recovery task), or its swarm batch. */
 export type StepEvent =
   | { kind: 'task'; step_id: string; task_id: string; status: TaskStatus; result: unknown; error: TaskErrorInfo | null }

@@ -29,7 +29,7 @@ import { reducerFor } from '../bots/reducers';
 import { normaliseSteps, StepSpec } from './dag';
 import { StartBatcher } from './start-batcher';
 import { FairShareLedger, StepLauncher } from './step-launcher';
-import { EngineDecision, RunState, StepEvent, StepState, WorkflowEngine } from './workflow-engine';
+import { EngineDecision, newRunState, RunState, StepEvent, StepState, WorkflowEngine } from './workflow-engine';
 import type { WorkflowValidator } from './workflow-validator';
 
 /** A workflow checked and ready to be written (see {@link WorkflowService.prepare}). */
@@ -342,28 +342,7 @@ export class WorkflowService {
         created_at: new Date(nowMs).toISOString(),
         finished_at: null,
       };
-      const state: RunState = {
-        id: row.id,
-        status: 'running',
-        failed_step: null,
-        error: null,
-        finished_at: null,
-        steps: prepared.steps.map((spec) => ({
-          spec,
-          status: 'pending',
-          attempts: 0,
-          task_id: null,
-          batch_id: null,
-          parameters: null,
-          result: null,
-          error: null,
-          recovered: false,
-          not_before: null,
-          deadline_at: null,
-          started_at: null,
-          finished_at: null,
-        })),
-      };
+      const state = newRunState(row.id, prepared.steps);
       return { row, state };
     });
     const tx = new WorkflowRepository(em);

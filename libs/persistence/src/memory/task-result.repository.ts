@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import type { TaskParams } from '@apiary/contracts';
+import type { MemoryResult, TaskParams } from '@apiary/contracts';
 import { retryTransaction } from '../retry-transaction';
 import { ALL_SERVICES, MemoryStatsRepository } from './memory-stats.repository';
 import { RunnerStatsRepository } from './runner-stats.repository';
@@ -28,25 +28,11 @@ export interface TaskResultRow {
   finished_at: string;
 }
 
-/** A stored result as memory lists it (results over `maxResultBytes` replaced by null). */
-export interface StoredResult {
-  task_id: string;
-  attempt: number;
-  type: string;
-  handler: string;
-  service: string | null;
-  bot_id: string | null;
-  swarm_id: string | null;
-  context_id: string | null;
-  success: boolean;
-  error_code: string | null;
-  error_message: string | null;
-  latency_ms: number;
-  result: unknown;
-  result_truncated: boolean;
-  runner: string;
-  finished_at: Date;
-}
+/**
+ * A stored result as memory lists it: the contract's `MemoryResult` with the
+ * finish time as read from PostgreSQL (results over `maxResultBytes` replaced by null).
+ */
+export type StoredResult = Omit<MemoryResult, 'finished_at'> & { finished_at: Date };
 
 /** Outcome and parameter digest of one sampled result (parameter patterns). */
 export interface ParamsSample {
