@@ -2,6 +2,12 @@
 import 'reflect-metadata';
 export * from './common/errors';
 export * from './common/task';
+export * from './common/exclusive';
+export * from './ai/llm';
+export * from './ai/quota';
+export * from './ai/costs';
+export * from './ai/cache';
+export * from './datasets/data-process';
 export * from './common/health';
 export * from './handlers/catalog';
 export * from './brain/submit';

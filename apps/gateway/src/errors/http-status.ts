@@ -28,6 +28,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'SUGGESTION_NOT_FOUND':
     case 'WORKFLOW_NOT_FOUND':
     case 'SCHEDULE_NOT_FOUND':
+    case 'DATASET_NOT_FOUND':
       return 404;
     case 'IDEMPOTENCY_CONFLICT':
     case 'BOT_CAPACITY_EXCEEDED':
@@ -39,6 +40,8 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'MODULE_DISABLED':
     case 'SUGGESTION_INVALID_TRANSITION':
     case 'SCHEDULE_EXISTS':
+    case 'DATASET_EXISTS':
+    case 'BUDGET_EXCEEDED':
       return 409;
     case 'PAYLOAD_TOO_LARGE':
     case 'BATCH_TOO_LARGE':
@@ -49,6 +52,8 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'NO_CAPABLE_SERVICE':
     case 'INVALID_WORKFLOW':
     case 'INVALID_SCHEDULE':
+    case 'INVALID_CSV':
+    case 'UNKNOWN_MODEL':
       return 422;
     case 'INTERNAL':
       return 500;

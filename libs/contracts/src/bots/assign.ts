@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { PRIORITY_LEVELS, PriorityLevel } from '../common/task';
+import { MAX_BUDGET_USD } from '../brain/submit';
 
 /** Subject: assign a task to one bot. {@link AssignBotTaskRequest} → {@link BotTaskAssignment}. */
 export const BRAIN_BOTS_ASSIGN = 'apiary.brain.bots.assign';
@@ -24,6 +25,16 @@ export class BotTaskInput {
 
   @IsOptional() @IsIn(PRIORITY_LEVELS)
   priority?: PriorityLevel;
+}
+
+/**
+ * Task part of a swarm mass-action: a {@link BotTaskInput} and the budget of the
+ * batch it creates (docs/ai-work.md "Budgets").
+ */
+export class SwarmTaskInput extends BotTaskInput {
+  /** Budget of the batch, USD: once spent, its tasks not started end `cancelled` (`BUDGET_EXCEEDED`). */
+  @IsOptional() @IsNumber() @Min(0) @Max(MAX_BUDGET_USD)
+  max_cost_usd?: number;
 }
 
 /** {@link BRAIN_BOTS_ASSIGN} request. */
@@ -52,9 +63,17 @@ export class AssignSwarmTaskRequest {
   @IsDefined() @IsUUID()
   swarm_id!: string;
 
-  /** `data.items` (array) with `data.chunk_size` splits into chunks; otherwise one task per bot. */
-  @IsDefined() @ValidateNested() @Type(() => BotTaskInput)
-  task!: BotTaskInput;
+  /**
+   * `data.items` (array) with `data.chunk_size` splits into chunks; `data.dataset`
+   * (or `input_file`) with `data.chunk_size` splits the dataset's rows into
+   * `row_range` chunks; otherwise one task per bot.
+   */
+  @IsDefined() @ValidateNested() @Type(() => SwarmTaskInput)
+  task!: SwarmTaskInput;
+
+  /** Id of the API key that submitted it (costs by `api_key`; the gateway sets it). */
+  @IsOptional() @IsString() @MaxLength(200)
+  api_key?: string;
 }
 
 /** Reply of {@link BRAIN_SWARMS_ASSIGN} (seed 001 "Assign Task to Swarm"). */

@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsDefined, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
+import { IsDefined, IsInt, IsNumber, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
+import { MAX_BUDGET_USD } from '../brain/submit';
 import { Tier } from '../common/task';
 import { CreateBotRequest } from './bot';
 
@@ -28,6 +29,13 @@ export class CreateSwarmRequest extends CreateBotRequest {
   /** Bots to create, 1..50,000. */
   @IsDefined() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_SWARM_SIZE)
   count!: number;
+
+  /**
+   * Budget of the swarm, USD (docs/ai-work.md "Budgets"): once its tasks have spent
+   * it, those not started end `cancelled` with `BUDGET_EXCEEDED`, and new ones are refused.
+   */
+  @IsOptional() @IsNumber() @Min(0) @Max(MAX_BUDGET_USD)
+  max_cost_usd?: number;
 }
 
 /** A request naming one swarm. */

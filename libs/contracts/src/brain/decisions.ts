@@ -1,4 +1,4 @@
-import { IsArray, IsDefined, IsIn, IsNumber, IsObject, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { IsArray, IsDefined, IsIn, IsNumber, IsObject, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { PRIORITY_LEVELS, PriorityLevel } from '../common/task';
 
 /**
@@ -39,6 +39,19 @@ export class DecisionRequest {
   /** Whether to count this decision in the performance summary (default true). */
   @IsOptional()
   record?: boolean;
+  /**
+   * Weight of cost (0 = ignore; default 0 when no candidate has a price): each draw is
+   * multiplied by (cheapest expected cost / the candidate's) ^ cost_weight
+   * (docs/ai-work.md "Learned routing with cost").
+   */
+  @IsOptional() @IsNumber() @Min(0) @Max(10)
+  cost_weight?: number;
+  /**
+   * Candidate → price in USD per million tokens, used for the expected cost of a
+   * candidate with too little history of its own.
+   */
+  @IsOptional() @IsObject()
+  candidate_prices?: Record<string, { input_per_1m: number; output_per_1m: number }>;
 }
 
 /** One candidate as the decision rule saw it. */
@@ -50,8 +63,10 @@ export interface DecisionAlternative {
   mean_latency_ms: number | null;
   /** Results seen in the learning window. */
   samples: number;
-  /** The Thompson draw this decision used (success draw × latency utility). */
+  /** The Thompson draw this decision used (success draw × latency utility × cost utility). */
   sampled_score: number;
+  /** Expected cost of one successful call, USD (null: unknown or free). */
+  expected_cost_usd?: number | null;
 }
 
 /** Reply of {@link BRAIN_DECIDE} (seed 002 step 2 shape, extended). */

@@ -3,13 +3,17 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsDefined,
+  IsNumber,
   IsIn,
   IsObject,
   IsOptional,
   IsString,
   Matches,
+  Max,
   MaxLength,
+  Min,
   ValidateNested,
 } from 'class-validator';
 import { PRIORITY_LEVELS, PriorityLevel, TaskView } from '../common/task';
@@ -61,7 +65,18 @@ export class TaskInput {
   @MaxLength(128)
   @Matches(/^[A-Za-z0-9_.:-]+$/, { message: 'context_id must match [A-Za-z0-9_.:-]+' })
   context_id?: string;
+
+  /**
+   * `false` keeps this task out of the result cache (it neither reads nor writes an
+   * entry) when its type's routing policy sets `cache_ttl_s` (docs/ai-work.md "Result cache").
+   */
+  @IsOptional()
+  @IsBoolean()
+  cache?: boolean;
 }
+
+/** Largest budget of a batch, swarm or workflow run, USD. */
+export const MAX_BUDGET_USD = 1_000_000;
 
 /** Request of {@link BRAIN_SUBMIT}: a task plus who submitted it. */
 export class SubmitTaskRequest {
@@ -98,6 +113,16 @@ export class SubmitBatchRequest {
   @IsString()
   @MaxLength(200)
   fairness_key?: string;
+
+  /**
+   * Budget of the batch, USD (docs/ai-work.md "Budgets"): once its tasks have spent
+   * it, those not started end `cancelled` with `BUDGET_EXCEEDED`.
+   */
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(MAX_BUDGET_USD)
+  max_cost_usd?: number;
 }
 
 /** Reply of {@link BRAIN_SUBMIT_BATCH}: task ids in submit order. */

@@ -53,6 +53,14 @@ export interface TaskErrorInfo {
    * instead of being retried again by the brain.
    */
   exhausted?: boolean;
+  /**
+   * The attempt did not run for want of quota (a provider's 429, or its RPM/TPM
+   * limit): the task goes back to `queued` until `retry_after_ms` has passed, and
+   * the attempt is not counted (docs/ai-work.md "Rate limits").
+   */
+  deferred?: boolean;
+  /** With `deferred`: how long to wait before the next attempt, ms. */
+  retry_after_ms?: number;
 }
 
 /**

@@ -9,6 +9,8 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { LLM_CHAT_TASK_TYPE, LlmChatTaskData } from '../ai/llm';
+import { DATA_PROCESS_TASK_TYPE, DataProcessTaskData } from '../datasets/data-process';
 
 /**
  * Built-in task handlers hosted by bot-runtime (DESIGN.md "Handlers"). Each entry
@@ -68,17 +70,40 @@ export const BUILTIN_TASK_TYPES = {
   http: HttpTaskData,
   noop: NoopTaskData,
   sleep: SleepTaskData,
+  [LLM_CHAT_TASK_TYPE]: LlmChatTaskData,
+  [DATA_PROCESS_TASK_TYPE]: DataProcessTaskData,
 } as const;
 
 /** Name of a built-in handler. */
 export type BuiltinTaskType = keyof typeof BUILTIN_TASK_TYPES;
 
 /**
+ * Other names of built-in task types (docs/ai-work.md "Datasets": the names the
+ * seed API uses for data processing). A task keeps the type it was submitted
+ * with; it runs on the built-in's lane and handler, is validated by its data
+ * class, and is merged by its reducer.
+ */
+export const TASK_TYPE_ALIASES: Readonly<Record<string, BuiltinTaskType>> = {
+  data_processing: DATA_PROCESS_TASK_TYPE,
+  distributed_analysis: DATA_PROCESS_TASK_TYPE,
+  mass_data_processing: DATA_PROCESS_TASK_TYPE,
+};
+
+/**
  * @param type a task type
- * @returns whether a built-in bot-runtime handler serves it
+ * @returns whether a built-in bot-runtime handler serves it (under its own name, not an alias)
  */
 export function isBuiltinTaskType(type: string): type is BuiltinTaskType {
   return Object.prototype.hasOwnProperty.call(BUILTIN_TASK_TYPES, type);
+}
+
+/**
+ * @param type a task type
+ * @returns the built-in it names (itself, or what the alias stands for), or undefined
+ */
+export function builtinOf(type: string): BuiltinTaskType | undefined {
+  if (isBuiltinTaskType(type)) return type;
+  return Object.prototype.hasOwnProperty.call(TASK_TYPE_ALIASES, type) ? TASK_TYPE_ALIASES[type] : undefined;
 }
 
 /** Result of `text.sentiment` (AFINN-165 via the `sentiment` package). */

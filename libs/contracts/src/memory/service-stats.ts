@@ -37,6 +37,10 @@ export interface ServiceStat {
   mean_latency_ms: number;
   /** Last result time, ISO-8601. */
   last_at: string;
+  /** Sum of the calls' cost over the window, USD (0 for services without prices). */
+  cost_usd_sum?: number;
+  /** Sum of prompt and completion tokens over the window. */
+  tokens_sum?: number;
   /** Latency quantiles over the window, ms (streaming HDR histograms merged per bucket); with `detail` only. */
   p50_ms?: number | null;
   p95_ms?: number | null;

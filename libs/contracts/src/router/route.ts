@@ -29,6 +29,13 @@ export interface TypeRoute {
   handler: string;
   /** `builtin`: a bot-runtime handler serves the type; `service`: registered HTTP services do. */
   kind: 'builtin' | 'service';
+  /**
+   * Whether tasks of the type call registered services (a `service` capability, or
+   * `llm.chat`): their provider limits gate dispatch (docs/ai-work.md "Rate limits").
+   */
+  routed?: boolean;
+  /** Result cache time to live of the type's routing policy, seconds (0 or absent: no cache). */
+  cache_ttl_s?: number;
 }
 
 /** Reply of {@link ROUTER_ROUTE_TYPES}. */

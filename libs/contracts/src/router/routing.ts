@@ -1,5 +1,6 @@
-import { IsArray, IsDefined, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsArray, IsDefined, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { PRIORITY_LEVELS, PriorityLevel } from '../common/task';
+import { MODEL_CLASSES, MODEL_NAME_MAX_LENGTH, ModelClass, ModelPricing, ServiceLimits, ServiceProtocol } from '../ai/llm';
 
 /**
  * Routing of a task to a registered service (seed 002 component 2 "Routing
@@ -65,12 +66,42 @@ export class RouteRequest {
   /** Services to leave out (e.g. ones whose breaker is open on the caller). */
   @IsOptional() @IsArray() @IsString({ each: true })
   exclude?: string[];
+  /** `llm.chat`: only (service, model) pairs serving this model are candidates. */
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(MODEL_NAME_MAX_LENGTH)
+  model?: string;
+  /** `llm.chat`: only models of this class are candidates. */
+  @IsOptional() @IsIn(MODEL_CLASSES)
+  model_class?: ModelClass;
 }
 
-/** A service to call: name and base endpoint. */
+/**
+ * A service to call: name and base endpoint; for an `openai` service also the model
+ * chosen and what the caller needs to call it (docs/ai-work.md "Routing").
+ */
 export interface RouteTarget {
   service_name: string;
   endpoint: string;
+  /** Wire protocol (absent: `process`). */
+  protocol?: ServiceProtocol;
+  /** Model to ask for (`openai`). */
+  model?: string;
+  /** Its class, when declared. */
+  model_class?: ModelClass | null;
+  /** Its price, USD per million tokens, when declared. */
+  price?: ModelPricing | null;
+  /** The service's limits (absent or empty: none). */
+  limits?: ServiceLimits;
+  /** Environment variable holding the API key on bot-runtime. */
+  api_key_env?: string | null;
+}
+
+/**
+ * The arm a target is learned as: the service name, or `service/model` for a model
+ * of an `openai` service (each pair is a candidate of its own).
+ * @param target a route target
+ */
+export function armOf(target: Pick<RouteTarget, 'service_name' | 'model'>): string {
+  return target.model ? `${target.service_name}/${target.model}` : target.service_name;
 }
 
 /** Reply of {@link ROUTER_ROUTE} (seed 002 "Complete Flow Example" step 3, extended). */
@@ -85,6 +116,8 @@ export interface RouteDecision {
   fallback_services: string[];
   /** Fallbacks with their endpoints, same order. */
   fallbacks: RouteTarget[];
+  /** The primary's full target (model, protocol, price, limits). */
+  primary?: RouteTarget;
   strategy: RoutingStrategy;
   retry_strategy: RetryStrategy;
   /** Why this primary (strategy, health filtering, the brain's reasoning for `learned`). */
@@ -112,13 +145,32 @@ export class SetRoutingPolicyRequest {
   /** First backoff delay, ms, 0..60,000. */
   @IsOptional() @IsInt() @Min(0) @Max(60_000)
   base_delay_ms?: number;
+  /**
+   * Weight of cost in the `learned` strategy (0 = ignore cost; default 1): the
+   * draw is multiplied by (cheapest cost / this arm's cost) ^ cost_weight. 0..10.
+   */
+  @IsOptional() @IsNumber() @Min(0) @Max(10)
+  cost_weight?: number;
+  /**
+   * Result cache time to live, seconds (0 = no cache, the default; up to 30 days): a
+   * task of the type with the same canonical data within it succeeds with the stored result.
+   */
+  @IsOptional() @IsInt() @Min(0) @Max(2_592_000)
+  cache_ttl_s?: number;
 }
+
+/** Cost weight of a policy that sets none. */
+export const DEFAULT_COST_WEIGHT = 1;
 
 /** Routing policy of a task type (or the default, `task_type: "*"`). */
 export interface RoutingPolicyView {
   task_type: string;
   strategy: RoutingStrategy;
   retry_strategy: RetryStrategy;
+  /** Weight of cost in `learned` routing (0: ignored). */
+  cost_weight: number;
+  /** Result cache time to live, seconds (0: off). */
+  cache_ttl_s: number;
   updated_at: string | null;
 }
 
@@ -138,6 +190,10 @@ export interface CallOutcome {
   fallback: boolean;
   /** Last call of this route (the route is finished: in-flight released). */
   final: boolean;
+  /** Model called (`openai` services). */
+  model?: string;
+  /** The provider answered 429 (or the call waited for quota): not a failure of the service. */
+  throttled?: boolean;
 }
 
 /** Payload of {@link ROUTER_CALL_OUTCOMES}. */

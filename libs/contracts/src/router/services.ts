@@ -10,9 +10,21 @@ import {
   IsUrl,
   Matches,
   MaxLength,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { Type } from 'class-transformer';
+import {
+  IsModelList,
+  IsPricingTable,
+  ModelPricing,
+  ModelSpec,
+  SERVICE_PROTOCOLS,
+  ServiceLimits,
+  ServiceModel,
+  ServiceProtocol,
+  ServiceUsage,
+} from '../ai/llm';
 
 /**
  * Service registry of the task-router (seed 002 component 2 "Task Router":
@@ -50,17 +62,49 @@ export class HealthCheckConfig {
   enabled?: boolean;
 }
 
-/** `POST /services` body (seed 002 `register_service`). */
+/** Name of an environment variable: letters, digits and `_`, not starting with a digit. */
+export const ENV_VAR_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+/** `POST /services` body (docs/requirements.md "Routing": `register_service`; docs/ai-work.md "LLM providers"). */
 export class RegisterServiceRequest {
   /** Unique name, e.g. `email-ai` ({@link MODULE_NAME_PATTERN}). */
   @IsDefined() @IsString() @Matches(MODULE_NAME_PATTERN, { message: 'service_name must match ^[a-z0-9][a-z0-9._-]{0,63}$' })
   service_name!: string;
-  /** Base URL; tasks are POSTed to `{endpoint}/process`. */
+  /**
+   * Base URL. `process` services get tasks as `POST {endpoint}/process`; for `openai`
+   * it is the API base URL (e.g. `http://host:11434/v1`).
+   */
   @IsDefined() @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   endpoint!: string;
-  /** Task types it serves (1..100). */
+  /**
+   * Task types it serves (1..100). Required for `process`; an `openai` service serves
+   * `llm.chat` whatever it lists.
+   */
+  @ValidateIf((o: RegisterServiceRequest) => o.protocol !== 'openai' || o.capabilities !== undefined)
   @IsDefined() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(128, { each: true })
-  capabilities!: string[];
+  capabilities?: string[];
+  /** Wire protocol: `process` (default) or `openai` (OpenAI-compatible Chat Completions). */
+  @IsOptional() @IsIn(SERVICE_PROTOCOLS)
+  protocol?: ServiceProtocol;
+  /**
+   * Models it serves (`openai`): names, or `{ name, class }` with class `small`,
+   * `medium`, `large` or `code`. Required for `openai`.
+   */
+  @ValidateIf((o: RegisterServiceRequest) => o.protocol === 'openai' || o.models !== undefined)
+  @IsDefined({ message: 'models is required when protocol is openai' }) @IsModelList()
+  models?: (string | ModelSpec)[];
+  /**
+   * Name of the environment variable on bot-runtime that holds the API key (sent as
+   * `Authorization: Bearer`). The key itself is never stored, logged or returned.
+   */
+  @IsOptional() @IsString() @Matches(ENV_VAR_NAME_PATTERN, { message: 'api_key_env must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)' })
+  api_key_env?: string;
+  /** Model → price, USD per million tokens: `{ "<model>": { input_per_1m, output_per_1m } }`. */
+  @IsOptional() @IsPricingTable()
+  pricing?: Record<string, ModelPricing>;
+  /** Requests and tokens per minute, and calls in flight, across all bot-runtime replicas. */
+  @IsOptional() @ValidateNested() @Type(() => ServiceLimits)
+  limits?: ServiceLimits;
   /** Module category (default `ai-service`), e.g. `business`, `finance`. */
   @IsOptional() @IsString() @MaxLength(64)
   category?: string;
@@ -95,6 +139,17 @@ export interface ServiceView {
   service_name: string;
   endpoint: string;
   capabilities: string[];
+  protocol: ServiceProtocol;
+  /** Models with their class (`openai` services; empty for `process`). */
+  models: ServiceModel[];
+  /** Environment variable holding the API key on bot-runtime (never the key), or null. */
+  api_key_env: string | null;
+  /** Model → USD per million tokens. */
+  pricing: Record<string, ModelPricing>;
+  /** Limits in force (empty object: none). */
+  limits: ServiceLimits;
+  /** Live use of the limits; null when the service has none and was never throttled. */
+  usage: ServiceUsage | null;
   category: string;
   enabled: boolean;
   depends_on: string[];

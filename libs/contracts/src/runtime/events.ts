@@ -1,5 +1,6 @@
 import { TaskErrorInfo } from '../common/task';
 import type { TaskParams } from '../memory/memory';
+import type { TokenUsage } from '../ai/llm';
 
 /** JetStream stream of task lifecycle events from bot-runtime (limits retention). */
 export const EVENTS_STREAM = 'APIARY_TASK_EVENTS';
@@ -63,6 +64,16 @@ export interface TaskCompletedEvent {
    * succeed" from. Bounded: at most 16 top-level keys, scalar values only.
    */
   params?: TaskParams;
+  /** Model that produced the result (`llm.chat`). */
+  model?: string;
+  /** Tokens of the result (`llm.chat`). */
+  usage?: TokenUsage;
+  /** Price of the attempt's calls in USD (0 for a cached result). */
+  cost_usd?: number;
+  /** The result came from the result cache. */
+  cached?: boolean;
+  /** Id of the API key that submitted the task (cost grouping `api_key`). */
+  api_key?: string;
 }
 
 /** One HTTP call of the `http` handler to a routed service (seed 002 "Complete Flow Example"). */
@@ -75,6 +86,14 @@ export interface ServiceCallRecord {
   error_code?: string;
   /** The call went to a fallback service, not the primary. */
   fallback: boolean;
+  /** Model called (`openai` services): the call is learned as `service/model`. */
+  model?: string;
+  /** The provider answered 429, or quota was not granted: not counted against the service. */
+  throttled?: boolean;
+  /** Price of the call, USD. */
+  cost_usd?: number;
+  /** Prompt + completion tokens of the call. */
+  tokens?: number;
 }
 
 /** Payload of {@link TASK_COMPLETIONS}. */

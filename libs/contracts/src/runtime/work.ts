@@ -48,6 +48,8 @@ export interface WorkMessage {
   /** Bot and swarm the task is assigned to (recorded with the result). */
   bot_id?: string;
   swarm_id?: string;
+  /** Id of the API key that submitted the task (recorded with the result, for costs by `api_key`). */
+  api_key?: string;
 }
 
 /**

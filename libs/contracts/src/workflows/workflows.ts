@@ -6,6 +6,7 @@ import {
   IsDefined,
   IsIn,
   IsInt,
+  IsNumber,
   IsObject,
   IsOptional,
   IsString,
@@ -20,6 +21,7 @@ import {
   ValidationOptions,
 } from 'class-validator';
 import { PRIORITY_LEVELS, PriorityLevel, TaskErrorInfo } from '../common/task';
+import { MAX_BUDGET_USD } from '../brain/submit';
 
 /*
  * Workflows (issue 6; seed 000 `_execute_cross_bot_workflow`): a DAG of steps run as
@@ -224,6 +226,13 @@ export class WorkflowRunInput {
   @IsOptional() @IsString() @MaxLength(128)
   @Matches(/^[A-Za-z0-9_.:-]+$/, { message: 'context_id must match [A-Za-z0-9_.:-]+' })
   context_id?: string;
+
+  /**
+   * Budget of the run, USD (docs/ai-work.md "Budgets"): once its step tasks have
+   * spent it, those not started end `cancelled` with `BUDGET_EXCEEDED`.
+   */
+  @IsOptional() @IsNumber() @Min(0) @Max(MAX_BUDGET_USD)
+  max_cost_usd?: number;
 }
 
 /** Request of {@link BRAIN_WORKFLOWS_START}: a {@link WorkflowRunInput} and who submits it. */
