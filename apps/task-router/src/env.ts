@@ -43,4 +43,12 @@ export class RouterEnv extends DatabaseServiceEnv {
   /** A runtime replica's breaker reports count in `breaker_states` for this long after its last report, ms (default 300,000). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(1000) @Max(86_400_000)
   APIARY_BREAKER_REPORT_TTL_MS = 300_000;
+
+  /** How often provider pauses (429) and limit usage are re-read from PostgreSQL, ms (default 1,000). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(50) @Max(600_000)
+  APIARY_QUOTA_REFRESH_MS = 1000;
+
+  /** Tokens one call is assumed to take for a TPM-limited service's dispatch rate until usage is seen (default 1,000). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10_000_000)
+  APIARY_QUOTA_DEFAULT_TOKENS = 1000;
 }

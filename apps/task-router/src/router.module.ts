@@ -3,7 +3,7 @@ import { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { BUILTIN_TASK_TYPES } from '@apiary/contracts';
-import { openDatabase, RouterModuleRepository, RoutingCounterRepository, RoutingPolicyRepository } from '@apiary/persistence';
+import { openDatabase, QuotaRepository, RouterModuleRepository, RoutingCounterRepository, RoutingPolicyRepository } from '@apiary/persistence';
 import {
   createHealthController,
   databaseProviders,
@@ -34,6 +34,9 @@ import { OutcomeRecorder } from './stats/outcome-recorder';
 import { OutcomesListener } from './stats/outcomes.listener';
 import { RoutingStatsService } from './stats/routing-stats.service';
 import { BREAKERS, COUNTERS, DATA_SOURCE, IN_FLIGHT, MODULE_REPOSITORY } from './tokens';
+import { QuotaHandler } from './quota/quota.handler';
+import { QuotaReleaseListener } from './quota/quota-release.listener';
+import { QuotaService } from './quota/quota.service';
 
 const BUILTINS = Object.keys(BUILTIN_TASK_TYPES);
 
@@ -59,10 +62,26 @@ const providers: Provider[] = [
     },
   },
   {
+    provide: QuotaService,
+    inject: [DATA_SOURCE, SnapshotStore, SERVICE_ENV, LOGGER],
+    useFactory: (ds: DataSource, snapshots: SnapshotStore, env: RouterEnv, logger: Logger) =>
+      new QuotaService(
+        new QuotaRepository(ds),
+        () => snapshots.current,
+        { refreshMs: env.APIARY_QUOTA_REFRESH_MS, admissionTtlMs: 250, defaultTokensPerCall: env.APIARY_QUOTA_DEFAULT_TOKENS, concurrencyRetryMs: 100 },
+        logger,
+      ),
+  },
+  {
+    provide: QuotaReleaseListener,
+    inject: [NATS_CONNECTION, QuotaService, LOGGER],
+    useFactory: (nc: NatsConnection, quota: QuotaService, logger: Logger) => new QuotaReleaseListener(nc, quota, 'task-router', logger),
+  },
+  {
     provide: ServiceRegistry,
-    inject: [MODULE_REPOSITORY, SnapshotStore, IN_FLIGHT],
-    useFactory: (repo: RouterModuleRepository, snapshots: SnapshotStore, inFlight: InFlightTracker) =>
-      new ServiceRegistry(repo, () => snapshots.refreshAfterWrite(), (s) => inFlight.count(s)),
+    inject: [MODULE_REPOSITORY, SnapshotStore, IN_FLIGHT, QuotaService],
+    useFactory: (repo: RouterModuleRepository, snapshots: SnapshotStore, inFlight: InFlightTracker, quota: QuotaService) =>
+      new ServiceRegistry(repo, () => snapshots.refreshAfterWrite(), (s) => inFlight.count(s), (names) => quota.usageOf(names)),
   },
   {
     provide: ModuleManager,
@@ -77,13 +96,14 @@ const providers: Provider[] = [
   },
   {
     provide: RouteService,
-    inject: [SnapshotStore, IN_FLIGHT, COUNTERS, RPC_CLIENT, SERVICE_ENV],
-    useFactory: (snapshots: SnapshotStore, inFlight: InFlightTracker, counters: CounterBuffer, rpc: NatsRpcClient, env: RouterEnv) =>
+    inject: [SnapshotStore, IN_FLIGHT, COUNTERS, RPC_CLIENT, SERVICE_ENV, QuotaService],
+    useFactory: (snapshots: SnapshotStore, inFlight: InFlightTracker, counters: CounterBuffer, rpc: NatsRpcClient, env: RouterEnv, quota: QuotaService) =>
       new RouteService({
         snapshot: () => snapshots.current,
         inFlight,
         counters,
         brain: new NatsBrainAdvisor(rpc, env.APIARY_LEARNED_TIMEOUT_MS),
+        pauses: quota,
       }),
   },
   {
@@ -124,6 +144,8 @@ class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown
     @Inject(RoutingStatsService) private readonly stats: RoutingStatsService,
     @Inject(OutcomesListener) private readonly outcomes: OutcomesListener,
     @Inject(HealthProber) private readonly prober: HealthProber,
+    @Inject(QuotaService) private readonly quota: QuotaService,
+    @Inject(QuotaReleaseListener) private readonly quotaReleases: QuotaReleaseListener,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -131,11 +153,15 @@ class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown
     await this.snapshots.start();
     await this.stats.start();
     await this.outcomes.start();
+    await this.quota.start();
+    await this.quotaReleases.start();
     this.prober.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.prober.stop();
+    this.quotaReleases.stop();
+    this.quota.stop();
     this.outcomes.stop();
     this.snapshots.stop();
     await this.stats.stop();
@@ -144,7 +170,7 @@ class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown
 
 /** task-router: service registry, health checks, routing strategies, statistics, module manager, lane resolution. */
 @Module({
-  controllers: [RoutingHandler, ServicesHandler, ModulesHandler, createHealthController('task-router')],
+  controllers: [RoutingHandler, ServicesHandler, ModulesHandler, QuotaHandler, createHealthController('task-router')],
   providers: [...providers, RouterRuntime],
 })
 export class RouterModule {}

@@ -25,6 +25,7 @@ import { SwarmEntity } from './brain/swarm.entity';
 import { BatchCounterEntity, FairnessClockEntity, FleetCounterEntity } from './brain/fleet-counter.entity';
 import { WorkflowTaskIndex1764020000000 } from './migrations/1764020000000-WorkflowTaskIndex';
 import { Scaler1764010000000 } from './migrations/1764010000000-Scaler';
+import { AiWork1764040000000 } from './migrations/1764040000000-AiWork';
 import { ScalingEventEntity, ScalingRuleEntity } from './scaler/scaling.entities';
 
 /** Every entity, listed as classes (webpack bundles: STACK-NOTES pitfall 7). */
@@ -68,6 +69,7 @@ export const MIGRATIONS = [
   Workflows1764000000000,
   Scaler1764010000000,
   WorkflowTaskIndex1764020000000,
+  AiWork1764040000000,
 ];
 
 /** Advisory-lock key serialising migrations across replicas and services. */

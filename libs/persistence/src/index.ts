@@ -24,6 +24,7 @@ export * from './router/router.entities';
 export * from './router/module.repository';
 export * from './router/routing-policy.repository';
 export * from './router/routing-counter.repository';
+export * from './router/quota.repository';
 export * from './improvement/improvement.entities';
 export * from './improvement/suggestion.repository';
 export * from './workflows/workflow.entities';

@@ -5,6 +5,11 @@ describe('httpStatusOf', () => {
   const expected: Record<ErrorCode, number> = {
     VALIDATION_FAILED: 400,
     INVALID_JSON: 400,
+    INVALID_CSV: 422,
+    DATASET_NOT_FOUND: 404,
+    DATASET_EXISTS: 409,
+    BUDGET_EXCEEDED: 409,
+    UNKNOWN_MODEL: 422,
     PAYLOAD_TOO_LARGE: 413,
     UNAUTHORIZED: 401,
     NOT_FOUND: 404,

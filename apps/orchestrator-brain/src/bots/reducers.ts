@@ -1,3 +1,5 @@
+import { builtinOf } from '@apiary/contracts';
+
 /**
  * Fan-in reducers (seed 003 "result aggregation"): how the results of a batch's
  * tasks are merged, per handler type. Pure functions over the succeeded results.
@@ -61,7 +63,7 @@ export const REDUCERS: Record<string, Reducer> = {
   'text.sentiment': sentimentReducer,
 };
 
-/** @returns the reducer of a task type */
+/** @returns the reducer of a task type (an alias's is its built-in's) */
 export function reducerFor(type: string): Reducer {
-  return REDUCERS[type] ?? mergeReducer;
+  return REDUCERS[builtinOf(type) ?? type] ?? REDUCERS[type] ?? mergeReducer;
 }

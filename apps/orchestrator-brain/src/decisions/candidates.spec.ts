@@ -5,7 +5,7 @@ const view = (service_name: string, over: Partial<ServiceView> = {}): ServiceVie
   service_name, endpoint: `http://${service_name}:5100`, capabilities: ['email_campaign'], category: 'ai-service', enabled: true,
   depends_on: [], status: 'healthy', status_source: 'registration', health_check: { enabled: true, path: '/health' },
   consecutive_failures: 0, in_flight: 0, last_checked_at: null, registered_at: '2026-01-01T00:00:00.000Z',
-  updated_at: '2026-01-01T00:00:00.000Z', ...over,
+  updated_at: '2026-01-01T00:00:00.000Z', protocol: 'process', models: [], api_key_env: null, pricing: {}, limits: {}, usage: null, ...over,
 });
 
 function source(services: ServiceView[], now = () => 0) {

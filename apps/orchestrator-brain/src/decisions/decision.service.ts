@@ -89,8 +89,13 @@ export class DecisionService {
     const taskType = req.task_type;
     const [set, learned] = await Promise.all([this.candidateSet(req), this.stats.forType(taskType)]);
     const byService = new Map(learned.stats.map((s) => [s.service, s]));
-    const arms: ArmEvidence[] = set.services.map((service) => evidence(service, byService.get(service)));
-    const [selected, ...others] = thompsonDraws(arms, this.options.latencyRefMs, this.random);
+    const costWeight = req.cost_weight ?? 0;
+    const tokensPerCall = meanTokensPerCall(learned.stats);
+    const arms: ArmEvidence[] = set.services.map((service) => ({
+      ...evidence(service, byService.get(service)),
+      expected_cost_usd: expectedCostUsd(byService.get(service), req.candidate_prices?.[service], tokensPerCall),
+    }));
+    const [selected, ...others] = thompsonDraws(arms, this.options.latencyRefMs, this.random, costWeight);
     const confidence = round(selected.expected_success);
     if (req.record !== false) this.counters.record(taskType, confidence);
     return {
@@ -99,7 +104,7 @@ export class DecisionService {
       selected_service: selected.service,
       priority_level: LEVEL_SCORES[req.priority ?? 'normal'],
       confidence,
-      reasoning: this.reasoning(taskType, set, learned, selected, others),
+      reasoning: this.reasoning(taskType, set, learned, selected, others, costWeight),
       alternatives: others.map(alternative),
       selected: alternative(selected),
       resources: {
@@ -148,7 +153,7 @@ export class DecisionService {
   }
 
   /** Says in words why `selected` won. */
-  private reasoning(taskType: string, set: CandidateSet, learned: LearnedStats, selected: ArmDraw, others: ArmDraw[]): string {
+  private reasoning(taskType: string, set: CandidateSet, learned: LearnedStats, selected: ArmDraw, others: ArmDraw[], costWeight: number): string {
     const windowS = this.stats.windowS;
     const parts: string[] = [];
     if (learned.unreachable) parts.push(`memory unreachable (${learned.unreachable}), so the prior decided`);
@@ -166,6 +171,16 @@ export class DecisionService {
     const drew = `${n > 0 || !learned.unreachable ? '' : `${selected.service} `}drew ${selected.score.toFixed(2)}`;
     parts.push(others.length === 0 ? `${drew}, the only candidate (Thompson sampling)` : `${drew} vs ${shown.join(', ')} (Thompson sampling)`);
     parts.push(`${others.length} alternative${others.length === 1 ? '' : 's'}`);
+    const costs = [selected, ...others].filter((d) => typeof d.expected_cost_usd === 'number');
+    if (costWeight === 0) {
+      if (costs.length > 0) parts.push('cost weight 0: cost ignored');
+    } else if (costs.length > 0) {
+      const c = selected.expected_cost_usd;
+      parts.push(
+        `cost weight ${costWeight}: ${selected.service} ${c == null ? 'cost unknown' : `$${formatUsd(c)} per success`}, cost factor ${selected.cost_utility.toFixed(2)}` +
+          (costs.length > 1 ? ` (cheapest $${formatUsd(Math.min(...costs.map((d) => d.expected_cost_usd as number)))})` : ''),
+      );
+    }
     return parts.join('; ');
   }
 }
@@ -182,7 +197,55 @@ function alternative(d: ArmDraw): DecisionAlternative {
     mean_latency_ms: d.mean_latency_ms,
     samples: d.successes + d.failures,
     sampled_score: round(d.score),
+    expected_cost_usd: d.expected_cost_usd ?? null,
   };
+}
+
+/** Successful calls an arm needs before its own measured cost replaces the price estimate. */
+export const MIN_COST_SAMPLES = 3;
+/** Tokens per call assumed for a price estimate when no call of the type was measured. */
+export const DEFAULT_TOKENS_PER_CALL = 1000;
+
+/**
+ * Mean tokens per call over the task type's measured candidates (what a priced
+ * candidate without history is assumed to use).
+ * @param stats the type's statistics per candidate
+ * @returns tokens, or {@link DEFAULT_TOKENS_PER_CALL} without any
+ */
+export function meanTokensPerCall(stats: ServiceStat[]): number {
+  let tokens = 0;
+  let calls = 0;
+  for (const s of stats) {
+    if ((s.tokens_sum ?? 0) > 0 && s.successes > 0) {
+      tokens += s.tokens_sum as number;
+      calls += s.successes;
+    }
+  }
+  return calls > 0 ? tokens / calls : DEFAULT_TOKENS_PER_CALL;
+}
+
+/**
+ * Expected cost of one successful call of a candidate (docs/ai-work.md "Learned
+ * routing with cost"): what it measurably cost per success over the learning
+ * window once it has {@link MIN_COST_SAMPLES} successes; before that, its price at
+ * the type's mean tokens per call (half prompt, half completion).
+ * @param stat the candidate's statistics (sums of cost and tokens)
+ * @param price its price, USD per million tokens, when known
+ * @param tokensPerCall mean tokens per call of the task type
+ * @returns USD, or null when neither is known
+ */
+export function expectedCostUsd(
+  stat: ServiceStat | undefined,
+  price: { input_per_1m: number; output_per_1m: number } | undefined,
+  tokensPerCall: number,
+): number | null {
+  if (stat && stat.successes >= MIN_COST_SAMPLES && (stat.cost_usd_sum ?? 0) > 0) return (stat.cost_usd_sum as number) / stat.successes;
+  if (price) return (tokensPerCall * (price.input_per_1m + price.output_per_1m)) / 2 / 1_000_000;
+  return null;
+}
+
+function formatUsd(x: number): string {
+  return x >= 0.01 ? x.toFixed(4) : x.toPrecision(3);
 }
 
 function formatMs(ms: number): string {

@@ -119,6 +119,20 @@ export interface ArmEvidence {
   failures: number;
   /** Mean latency, ms; null without samples. */
   mean_latency_ms: number | null;
+  /** Expected cost of one successful call, USD; null when unknown (no history, no price). */
+  expected_cost_usd?: number | null;
+}
+
+/**
+ * Cost utility `(c_min / c) ^ w` (docs/ai-work.md "Learned routing with cost"): 1 for
+ * the cheapest candidate, smaller for dearer ones; `w = 0` ignores cost.
+ * @param costUsd the arm's expected cost per success, USD; null or ≤ 0: 1 (unknown or free)
+ * @param cheapestUsd the lowest known positive cost among the candidates, USD
+ * @param weight cost weight w ≥ 0
+ */
+export function costUtility(costUsd: number | null | undefined, cheapestUsd: number | null, weight: number): number {
+  if (!(weight > 0) || costUsd == null || !(costUsd > 0) || cheapestUsd == null || !(cheapestUsd > 0)) return 1;
+  return Math.pow(Math.min(1, cheapestUsd / costUsd), weight);
 }
 
 /** An arm with this decision's draw. */
@@ -129,7 +143,9 @@ export interface ArmDraw extends ArmEvidence {
   theta: number;
   /** Latency utility u. */
   utility: number;
-  /** θ × u: the arm with the highest score is chosen. */
+  /** Cost utility ({@link costUtility}); 1 when cost is ignored. */
+  cost_utility: number;
+  /** θ × u × cost utility: the arm with the highest score is chosen. */
   score: number;
 }
 
@@ -138,15 +154,22 @@ export interface ArmDraw extends ArmEvidence {
  * @param arms candidate services with their evidence (at least one)
  * @param latencyRefMs τ of the latency utility, ms
  * @param random uniform source
+ * @param costWeight weight of cost (0, the default: ignored)
  * @returns the arms with their draws, best score first (index 0 is the choice);
  *   ties keep the given order
  */
-export function thompsonDraws(arms: ArmEvidence[], latencyRefMs: number, random: RandomSource): ArmDraw[] {
+export function thompsonDraws(arms: ArmEvidence[], latencyRefMs: number, random: RandomSource, costWeight = 0): ArmDraw[] {
+  const known = arms.map((a) => a.expected_cost_usd).filter((c): c is number => typeof c === 'number' && c > 0);
+  const cheapest = known.length > 0 ? Math.min(...known) : null;
   return arms
     .map((arm, index) => {
       const theta = sampleBeta(PRIOR_ALPHA + arm.successes, PRIOR_BETA + arm.failures, random);
       const utility = latencyUtility(arm.mean_latency_ms, latencyRefMs);
-      return { index, draw: { ...arm, expected_success: posteriorMean(arm.successes, arm.failures), theta, utility, score: theta * utility } };
+      const cost_utility = costUtility(arm.expected_cost_usd, cheapest, costWeight);
+      return {
+        index,
+        draw: { ...arm, expected_success: posteriorMean(arm.successes, arm.failures), theta, utility, cost_utility, score: theta * utility * cost_utility },
+      };
     })
     .sort((a, b) => b.draw.score - a.draw.score || a.index - b.index)
     .map((x) => x.draw);

@@ -1,4 +1,4 @@
-import type { RoutingStrategy } from '@apiary/contracts';
+import { LLM_CHAT_TASK_TYPE, RoutingStrategy } from '@apiary/contracts';
 import type { ModuleRow, PolicyRow } from '@apiary/persistence';
 import { PolicyBook } from '../routing/policy-book';
 import type { Candidate } from '../routing/route-planner';
@@ -41,8 +41,23 @@ export class RouterSnapshot implements ModuleDirectory {
         if (known.has(m.name)) this.builtins.set(m.name, m.enabled);
         continue;
       }
-      const entry: ServiceEntry = { service_name: m.name, endpoint: m.endpoint ?? '', status: m.status, enabled: m.enabled };
-      for (const cap of new Set(m.capabilities)) {
+      const entry: ServiceEntry = {
+        service_name: m.name,
+        endpoint: m.endpoint ?? '',
+        status: m.status,
+        enabled: m.enabled,
+        protocol: m.protocol ?? 'process',
+        models: m.models ?? [],
+        pricing: m.pricing ?? {},
+        limits: m.limits ?? {},
+        api_key_env: m.api_key_env ?? null,
+      };
+      // An OpenAI-compatible provider serves `llm.chat` whatever else it lists
+      // (docs/ai-work.md "LLM providers"); `llm.chat` is served by nothing else.
+      const caps = new Set(m.capabilities);
+      if (entry.protocol === 'openai') caps.add(LLM_CHAT_TASK_TYPE);
+      else caps.delete(LLM_CHAT_TASK_TYPE);
+      for (const cap of caps) {
         const list = this.byCapability.get(cap);
         if (list) list.push(entry);
         else this.byCapability.set(cap, [entry]);
@@ -68,5 +83,22 @@ export class RouterSnapshot implements ModuleDirectory {
     const services = this.byCapability.get(taskType);
     if (!services) return undefined;
     return services.some((s) => s.enabled) ? 'enabled' : 'disabled';
+  }
+
+  /** @returns the result cache TTL of a task type's policy, seconds (0: off) */
+  cacheTtlS(taskType: string): number {
+    return this.policies.resolve(taskType).cache_ttl_s;
+  }
+
+  /** @returns every registered service, by name */
+  services(): ServiceEntry[] {
+    const seen = new Map<string, ServiceEntry>();
+    for (const list of this.byCapability.values()) for (const s of list) seen.set(s.service_name, s);
+    return [...seen.values()].sort((a, b) => (a.service_name < b.service_name ? -1 : a.service_name > b.service_name ? 1 : 0));
+  }
+
+  /** @returns every capability some service offers (with `llm.chat` when an `openai` service is registered) */
+  capabilities(): string[] {
+    return [...this.byCapability.keys()].sort();
   }
 }

@@ -1,5 +1,8 @@
 import {
   ApiaryError,
+  LLM_CHAT_TASK_TYPE,
+  normaliseModels,
+  ServiceUsage,
   ListServicesReply,
   ListServicesRequest,
   RegisterServiceRequest,
@@ -61,8 +64,8 @@ export function graphOf(rows: ModuleRow[]): Map<string, ModuleRow> {
 }
 
 /**
- * Service registry of the task-router (seed 002 component 2 `register_service`,
- * `update_service_health`; issue 4 "Service registry"), kept in PostgreSQL. Changes
+ * Service registry of the task-router (docs/architecture.md "Routing to AI
+ * services": `register_service`, `update_service_health`), kept in PostgreSQL. Changes
  * of the module graph run under one lock so dependency checks hold across replicas;
  * after each write the replica's routing snapshot is reloaded before replying.
  */
@@ -76,6 +79,7 @@ export class ServiceRegistry {
     private readonly store: RegistryStore,
     private readonly afterWrite: () => Promise<void>,
     private readonly inFlight: (service: string) => number,
+    private readonly usage: (services: string[]) => Promise<Map<string, ServiceUsage>> = async () => new Map(),
   ) {}
 
   /**
@@ -84,14 +88,30 @@ export class ServiceRegistry {
    * (default enabled, `/health`) are replaced; the enabled flag is kept; health is
    * reset to `healthy` when the endpoint changes. A new service is enabled and
    * probed at once.
+   * An `openai` service (docs/ai-work.md "LLM providers") serves `llm.chat` with
+   * each of its `models`; `pricing` may only name those models. Only the name of the
+   * API key's variable is stored.
    * @throws ApiaryError `VALIDATION_FAILED` when the name is a built-in module's, the
-   *   service depends on itself or the dependencies form a cycle;
+   *   service depends on itself or the dependencies form a cycle, a `process` service
+   *   lists `llm.chat` or models, or `pricing` names a model the service does not list;
    *   `MODULE_DEPENDENCY_DISABLED` when it would be enabled while a dependency is disabled or missing
    */
   async register(req: RegisterServiceRequest): Promise<ServiceView> {
     const name = req.service_name;
     const dependsOn = [...new Set(req.depends_on ?? [])];
-    const capabilities = [...new Set(req.capabilities)];
+    const protocol = req.protocol ?? 'process';
+    const models = normaliseModels(req.models);
+    const capabilities = [...new Set(req.capabilities ?? [])];
+    if (protocol === 'openai') {
+      if (!capabilities.includes(LLM_CHAT_TASK_TYPE)) capabilities.unshift(LLM_CHAT_TASK_TYPE);
+    } else {
+      if (capabilities.includes(LLM_CHAT_TASK_TYPE)) invalid('capabilities', `${LLM_CHAT_TASK_TYPE} is served by protocol "openai" services only`);
+      if (models.length > 0) invalid('models', 'models are for protocol "openai" services');
+    }
+    const known = new Set(models.map((m) => m.name));
+    for (const model of Object.keys(req.pricing ?? {})) {
+      if (!known.has(model)) invalid(`pricing.${model}`, `"${model}" is not one of the service's models`);
+    }
     if (dependsOn.includes(name)) invalid('depends_on', `${name} cannot depend on itself`);
     const row = await this.store.changeTopology(async (graph) => {
       const nodes = graphOf(await graph.all());
@@ -108,25 +128,36 @@ export class ServiceRegistry {
         depends_on: dependsOn,
         health_check_enabled: req.health_check?.enabled ?? true,
         health_check_path: req.health_check?.path ?? DEFAULT_HEALTH_PATH,
+        protocol,
+        models,
+        api_key_env: req.api_key_env ?? null,
+        pricing: req.pricing ?? {},
+        limits: { ...(req.limits ?? {}) },
       });
       if (!result) invalid('service_name', `"${name}" is the name of a built-in module`);
       return result.row;
     });
     await this.afterWrite();
-    return toServiceView(row, this.inFlight(name));
+    return this.view(row);
   }
 
-  /** @returns registered services, by name, filtered by capability and health */
+  /** @returns registered services, by name, filtered by capability and health, with the live use of their limits */
   async list(req: ListServicesRequest): Promise<ListServicesReply> {
     const rows = await this.store.list({ kind: 'service', capability: req.capability, status: req.status });
-    return { services: rows.map((r) => toServiceView(r, this.inFlight(r.name))) };
+    const usage = await this.usage(rows.map((r) => r.name));
+    return { services: rows.map((r) => toServiceView(r, this.inFlight(r.name), usage.get(r.name) ?? null)) };
   }
 
-  /** @throws ApiaryError `SERVICE_NOT_FOUND` */
+  /** @returns the service with `limits` and live `usage: { rpm, tpm, in_flight, throttled_until }`. @throws ApiaryError `SERVICE_NOT_FOUND` */
   async get(name: string): Promise<ServiceView> {
     const row = await this.store.get(name);
     if (!row || row.kind !== 'service') throw notFound(name);
-    return toServiceView(row, this.inFlight(name));
+    return this.view(row);
+  }
+
+  private async view(row: ModuleRow): Promise<ServiceView> {
+    const usage = await this.usage([row.name]);
+    return toServiceView(row, this.inFlight(row.name), usage.get(row.name) ?? null);
   }
 
   /**
@@ -139,7 +170,7 @@ export class ServiceRegistry {
     const row = await this.store.setHealthManually(req.service_name, req.status);
     if (!row) throw notFound(req.service_name);
     await this.afterWrite();
-    return toServiceView(row, this.inFlight(row.name));
+    return this.view(row);
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { ModuleView, ServiceView } from '@apiary/contracts';
+import type { ModuleView, ServiceUsage, ServiceView } from '@apiary/contracts';
 import type { ModuleRow } from '@apiary/persistence';
 
 const iso = (d: Date | string): string => new Date(d).toISOString();
@@ -6,13 +6,20 @@ const iso = (d: Date | string): string => new Date(d).toISOString();
 /**
  * @param row a service row of `router_modules`
  * @param inFlight calls routed to it by this replica and not yet reported finished
- * @returns its {@link ServiceView}
+ * @param usage live use of its limits (null: none)
+ * @returns its {@link ServiceView}; never the API key, only the name of its variable
  */
-export function toServiceView(row: ModuleRow, inFlight: number): ServiceView {
+export function toServiceView(row: ModuleRow, inFlight: number, usage: ServiceUsage | null = null): ServiceView {
   return {
     service_name: row.name,
     endpoint: row.endpoint ?? '',
     capabilities: row.capabilities,
+    protocol: row.protocol ?? 'process',
+    models: row.models ?? [],
+    api_key_env: row.api_key_env ?? null,
+    pricing: row.pricing ?? {},
+    limits: row.limits ?? {},
+    usage,
     category: row.category,
     enabled: row.enabled,
     depends_on: row.depends_on,

@@ -7,7 +7,8 @@ function row(name: string, fields: Partial<ModuleRow>): ModuleRow {
   return {
     name, kind: 'service', category: 'ai-service', enabled: true, depends_on: [], capabilities: [], endpoint: `http://${name}`,
     status: 'healthy', status_source: 'registration', health_check_enabled: false, health_check_path: '/health',
-    consecutive_failures: 0, consecutive_successes: 0, last_checked_at: null, registered_at: t, updated_at: t, ...fields,
+    consecutive_failures: 0, consecutive_successes: 0, last_checked_at: null, registered_at: t, updated_at: t,
+    protocol: 'process', models: [], api_key_env: null, pricing: {}, limits: {}, ...fields,
   };
 }
 

@@ -1,4 +1,10 @@
-import { BUILTIN_TASK_TYPES, laneOf, RouteTypesReply, SERVICE_LANE, TypeRoute, workSubject } from '@apiary/contracts';
+import { BUILTIN_TASK_TYPES, laneOf, LLM_CHAT_TASK_TYPE, RouteTypesReply, SERVICE_LANE, TASK_TYPE_ALIASES, TypeRoute, workSubject } from '@apiary/contracts';
+
+/** Adds the type's result cache TTL (when the directory knows policies and it is set). */
+function withPolicy(route: TypeRoute, directory: ModuleDirectory): TypeRoute {
+  const ttl = directory.cacheTtlS?.(route.task_type) ?? 0;
+  return ttl > 0 ? { ...route, cache_ttl_s: ttl } : route;
+}
 
 /** What lane resolution needs to know of the modules (the registry snapshot). */
 export interface ModuleDirectory {
@@ -9,6 +15,8 @@ export interface ModuleDirectory {
    *   `disabled` when services offer it but all are disabled, undefined when none does
    */
   capabilityState(taskType: string): 'enabled' | 'disabled' | undefined;
+  /** @returns the result cache TTL of the type's routing policy, seconds (0: off; absent: no policies known) */
+  cacheTtlS?(taskType: string): number;
 }
 
 /** A directory with every built-in enabled and no registered service. */
@@ -50,14 +58,22 @@ export class LaneCatalog {
    * @returns its route, `disabled`, or undefined when nothing serves it
    */
   route(taskType: string, directory: ModuleDirectory = new BuiltinsOnly(this.builtins)): TypeRoute | 'disabled' | undefined {
-    if (this.builtins.has(taskType)) {
-      if (directory.builtinEnabled(taskType) === false) return 'disabled';
-      const lane = laneOf(taskType);
-      return { task_type: taskType, lane, subject: workSubject(lane), handler: taskType, kind: 'builtin' };
+    // An alias (e.g. `data_processing`) runs on its built-in's lane and handler.
+    const builtin = this.builtins.has(taskType) ? taskType : TASK_TYPE_ALIASES[taskType];
+    if (builtin !== undefined && this.builtins.has(builtin)) {
+      if (directory.builtinEnabled(builtin) === false) return 'disabled';
+      const lane = laneOf(builtin);
+      return withPolicy(
+        { task_type: taskType, lane, subject: workSubject(lane), handler: builtin, kind: 'builtin', routed: builtin === LLM_CHAT_TASK_TYPE },
+        directory,
+      );
     }
     const state = directory.capabilityState(taskType);
     if (state === 'enabled') {
-      return { task_type: taskType, lane: SERVICE_LANE, subject: workSubject(SERVICE_LANE), handler: 'http', kind: 'service' };
+      return withPolicy(
+        { task_type: taskType, lane: SERVICE_LANE, subject: workSubject(SERVICE_LANE), handler: 'http', kind: 'service', routed: true },
+        directory,
+      );
     }
     return state;
   }

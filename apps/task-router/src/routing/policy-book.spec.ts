@@ -3,7 +3,7 @@ import { backoffDelayMs, PolicyBook, routeDurationBoundMs } from './policy-book'
 
 function row(task_type: string, fields: Partial<PolicyRow> = {}): PolicyRow {
   return {
-    task_type, strategy: null, max_retries: null, backoff: null, timeout_s: null, base_delay_ms: null,
+    task_type, strategy: null, max_retries: null, backoff: null, timeout_s: null, base_delay_ms: null, cost_weight: null, cache_ttl_s: null,
     updated_at: new Date('2026-01-01T00:00:00Z'), ...fields,
   };
 }

@@ -1,4 +1,4 @@
-import type { BackoffKind, RetryStrategy, RoutingPolicyView, RoutingStrategy } from '@apiary/contracts';
+import { BackoffKind, DEFAULT_COST_WEIGHT, RetryStrategy, RoutingPolicyView, RoutingStrategy } from '@apiary/contracts';
 import type { PolicyRow } from '@apiary/persistence';
 
 /** Task type of the default policy. */
@@ -51,8 +51,8 @@ export function routeDurationBoundMs(strategy: RetryStrategy, services: number, 
 }
 
 /**
- * Routing policies in force (issue 4: per task type strategy and retry strategy,
- * persisted). A type's unset fields come from the default policy (`*`), whose unset
+ * Routing policies in force (docs/architecture.md "Routing to AI services": per
+ * task type strategy, retry strategy, cost weight and result cache TTL, persisted). A type's unset fields come from the default policy (`*`), whose unset
  * fields come from the environment's strategy and seed 002's retry strategy. An
  * unset `base_delay_ms` follows the backoff kind (1 s exponential, 5 s linear) unless
  * the type keeps the default's backoff kind, in which case it keeps the default's delay.
@@ -101,6 +101,8 @@ export class PolicyBook {
         timeout: own?.timeout_s ?? def?.timeout_s ?? SEED_RETRY.timeout,
         base_delay_ms: own?.base_delay_ms ?? inheritedDelay ?? defaultBaseDelayMs(backoff),
       },
+      cost_weight: own?.cost_weight ?? def?.cost_weight ?? DEFAULT_COST_WEIGHT,
+      cache_ttl_s: own?.cache_ttl_s ?? def?.cache_ttl_s ?? 0,
       updated_at: (taskType === DEFAULT_POLICY_TYPE ? def : own)?.updated_at?.toISOString() ?? null,
     };
     this.resolved.set(taskType, view);

@@ -29,6 +29,8 @@ export class PolicyService {
       backoff: req.backoff,
       timeout_s: req.timeout,
       base_delay_ms: req.base_delay_ms,
+      cost_weight: req.cost_weight,
+      cache_ttl_s: req.cache_ttl_s,
     });
     await this.afterWrite();
     return this.snapshot().policies.resolve(req.task_type);

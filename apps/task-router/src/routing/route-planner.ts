@@ -1,4 +1,4 @@
-import { ApiaryError, HealthState } from '@apiary/contracts';
+import { ApiaryError, HealthState, ModelClass, ModelPricing, ServiceLimits, ServiceModel, ServiceProtocol } from '@apiary/contracts';
 
 /** A registered service as routing sees it. */
 export interface Candidate {
@@ -6,6 +6,62 @@ export interface Candidate {
   endpoint: string;
   status: HealthState;
   enabled: boolean;
+  /** Wire protocol (absent: `process`). */
+  protocol?: ServiceProtocol;
+  /** Models of an `openai` service. */
+  models?: ServiceModel[];
+  /** Model → USD per million tokens. */
+  pricing?: Record<string, ModelPricing>;
+  /** Provider limits. */
+  limits?: ServiceLimits;
+  /** Env variable holding the API key on bot-runtime. */
+  api_key_env?: string | null;
+}
+
+/**
+ * What routing orders: a service, or one model of an `openai` service (each
+ * (service, model) pair is a candidate of its own, docs/ai-work.md "Routing").
+ */
+export interface Arm<T extends Candidate = Candidate> extends Candidate {
+  /** Learning key: the service name, or `service/model`. */
+  arm: string;
+  /** The service the arm belongs to. */
+  service: T;
+  /** Model of the arm (`openai` services). */
+  model?: string;
+  model_class?: ModelClass | null;
+  price?: ModelPricing | null;
+}
+
+/** Model filter of a route request (`llm.chat`'s `model` pin or `model_class`). */
+export interface ModelFilter {
+  model?: string;
+  model_class?: ModelClass;
+}
+
+/**
+ * Expands services into arms: a `process` service is one arm; an `openai` service
+ * is one arm per model that passes the filter. With a filter, `process` services
+ * are left out (they have no models).
+ * @param services capable services, in a stable order
+ * @param filter model pin or class
+ * @returns arms in service order, then model order
+ */
+export function armsOf<T extends Candidate>(services: readonly T[], filter: ModelFilter = {}): Arm<T>[] {
+  const out: Arm<T>[] = [];
+  const filtered = filter.model !== undefined || filter.model_class !== undefined;
+  for (const s of services) {
+    if (s.protocol !== 'openai') {
+      if (!filtered) out.push({ ...s, arm: s.service_name, service: s });
+      continue;
+    }
+    for (const m of s.models ?? []) {
+      if (filter.model !== undefined && m.name !== filter.model) continue;
+      if (filter.model_class !== undefined && m.class !== filter.model_class) continue;
+      out.push({ ...s, arm: `${s.service_name}/${m.name}`, service: s, model: m.name, model_class: m.class, price: s.pricing?.[m.name] ?? null });
+    }
+  }
+  return out;
 }
 
 /** Services eligible for a route, and why. */

@@ -10,12 +10,13 @@ function service(name: string, fields: Partial<ModuleRow> = {}): ModuleRow {
   return {
     name, kind: 'service', category: 'ai-service', enabled: true, depends_on: [], capabilities: ['email'], endpoint: `http://${name}:5100`,
     status: 'healthy', status_source: 'registration', health_check_enabled: true, health_check_path: '/health',
-    consecutive_failures: 0, consecutive_successes: 0, last_checked_at: null, registered_at: t, updated_at: t, ...fields,
+    consecutive_failures: 0, consecutive_successes: 0, last_checked_at: null, registered_at: t, updated_at: t,
+    protocol: 'process', models: [], api_key_env: null, pricing: {}, limits: {}, ...fields,
   };
 }
 
 function policy(task_type: string, fields: Partial<PolicyRow>): PolicyRow {
-  return { task_type, strategy: null, max_retries: null, backoff: null, timeout_s: null, base_delay_ms: null, updated_at: new Date(0), ...fields };
+  return { task_type, strategy: null, max_retries: null, backoff: null, timeout_s: null, base_delay_ms: null, cost_weight: null, cache_ttl_s: null, updated_at: new Date(0), ...fields };
 }
 
 /** A strict fake of the brain port: answers what the test sets, records requests. */

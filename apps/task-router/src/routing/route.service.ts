@@ -1,11 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { ApiaryError, Decision, DecisionRequest, RouteDecision, RouteRequest, RoutingStrategy } from '@apiary/contracts';
+import {
+  ApiaryError,
+  Decision,
+  DecisionRequest,
+  LLM_CHAT_TASK_TYPE,
+  RouteDecision,
+  RouteRequest,
+  RouteTarget,
+  RoutingStrategy,
+} from '@apiary/contracts';
 import type { RouterSnapshot, ServiceEntry } from '../registry/router-snapshot';
 import { CounterBuffer, METRICS } from '../stats/counter-buffer';
 import type { InFlightTracker } from './in-flight';
 import { routeDurationBoundMs } from './policy-book';
-import { candidatePool } from './route-planner';
+import { Arm, armsOf, candidatePool, ModelFilter } from './route-planner';
 import { LeastLoadedStrategy, OrderingStrategy, orderByDecision, RandomStrategy, RoundRobinStrategy } from './strategies';
+
+/** A route candidate: one service, or one model of an `openai` service. */
+type RouteArm = Arm<ServiceEntry>;
+
+/** Pauses of services by a provider's 429 (see `QuotaService`). */
+export interface PauseBoard {
+  /** @returns epoch ms until which the service is paused, or 0 */
+  pausedUntil(service: string): number;
+}
 
 /** Asks the orchestrator brain for a decision (`apiary.brain.decide`). */
 export interface BrainAdvisor {
@@ -22,6 +40,8 @@ export interface RouteServiceDeps {
   inFlight: InFlightTracker;
   counters: CounterBuffer;
   brain: BrainAdvisor;
+  /** Services paused by a 429: routed to last, and their targets say until when. */
+  pauses?: PauseBoard;
   /** Uniform source in [0, 1) for random and tie-breaking (default Math.random). */
   random?: () => number;
   /** Clock, epoch ms (default Date.now). */
@@ -64,8 +84,11 @@ export class RouteService {
   }
 
   /**
-   * Decides a route.
+   * Decides a route. For `llm.chat` (and any capability of `openai` services) each
+   * (service, model) pair is a candidate, filtered by the request's `model` pin or
+   * `model_class`; services paused by a provider's 429 go last.
    * @throws ApiaryError `NO_CAPABLE_SERVICE` (no enabled service offers the type),
+   *   `UNKNOWN_MODEL` (no registered service serves the pinned model or class),
    *   `NO_HEALTHY_SERVICE` (every enabled one is unhealthy or excluded)
    */
   async route(req: RouteRequest): Promise<RouteDecision> {
@@ -73,19 +96,39 @@ export class RouteService {
     const policy = snapshot.policies.resolve(req.task_type);
     const requested: RoutingStrategy = req.strategy ?? policy.strategy;
     const track = req.track !== false;
-    const { pool, reserve, summary } = candidatePool(req.task_type, snapshot.capable(req.task_type), req.exclude ?? []);
+    const filter: ModelFilter = { model: req.model, model_class: req.model_class };
+    const capable = snapshot.capable(req.task_type);
+    const arms = armsOf(capable, filter);
+    if (arms.length === 0 && capable.length > 0 && (filter.model !== undefined || filter.model_class !== undefined)) {
+      const what = filter.model !== undefined ? `model "${filter.model}"` : `a model of class "${filter.model_class}"`;
+      throw new ApiaryError('UNKNOWN_MODEL', `No registered service serving ${req.task_type} offers ${what}`, {
+        task_type: req.task_type,
+        ...filter,
+      });
+    }
+    const { pool: eligible, reserve: degraded, summary } = candidatePool(req.task_type, arms, req.exclude ?? []);
+    const now = this.now();
+    const paused = (a: RouteArm) => (this.deps.pauses?.pausedUntil(a.service_name) ?? 0) > now;
+    // A service paused by its provider's 429 is tried last (docs/ai-work.md "Rate limits").
+    const pool = eligible.some((a) => !paused(a)) ? eligible.filter((a) => !paused(a)) : eligible;
+    const reserve = [...degraded, ...eligible.filter((a) => !pool.includes(a))];
 
-    let ordered: ServiceEntry[];
+    let ordered: RouteArm[];
     let strategy: RoutingStrategy = requested;
     let reasoning: string;
     let confidence: number | null = null;
     if (requested === 'learned') {
-      const learned = await this.learned(req, pool, track);
+      const learned = await this.learned(req, pool, track, policy.cost_weight);
       ({ ordered, strategy, reasoning, confidence } = learned);
     } else {
       const s = this.ordering(requested);
       ordered = s.order(req.task_type, pool, track);
       reasoning = this.explain(s.name, ordered, pool.length);
+    }
+    if (filter.model_class !== undefined && ordered[0]) {
+      reasoning = `model_class ${filter.model_class}: ${ordered[0].model} on ${ordered[0].service_name} chosen among ${pool.length} candidate(s) of the class; ${reasoning}`;
+    } else if (filter.model !== undefined) {
+      reasoning = `model ${filter.model} pinned; ${reasoning}`;
     }
     const chain = [...ordered, ...this.leastLoaded.order(req.task_type, reserve)];
     const [primary, ...fallbacks] = chain;
@@ -103,13 +146,30 @@ export class RouteService {
       primary_service: primary.service_name,
       endpoint: primary.endpoint,
       fallback_services: fallbacks.map((s) => s.service_name),
-      fallbacks: fallbacks.map((s) => ({ service_name: s.service_name, endpoint: s.endpoint })),
+      fallbacks: fallbacks.map((a) => this.target(a)),
+      primary: this.target(primary),
       strategy,
       retry_strategy: policy.retry_strategy,
       reasoning: `${reasoning} (${summary})`,
       confidence,
-      decided_at: new Date(this.now()).toISOString(),
+      decided_at: new Date(now).toISOString(),
     };
+  }
+
+  /** What a caller needs to call an arm (never the API key, only its variable's name). */
+  private target(a: RouteArm): RouteTarget {
+    const t: RouteTarget = { service_name: a.service_name, endpoint: a.endpoint };
+    if (a.protocol === 'openai') {
+      t.protocol = 'openai';
+      t.model = a.model;
+      t.model_class = a.model_class ?? null;
+      t.price = a.price ?? null;
+      t.api_key_env = a.api_key_env ?? null;
+    }
+    if (a.limits && Object.keys(a.limits).length > 0) t.limits = a.limits;
+    const until = this.deps.pauses?.pausedUntil(a.service_name) ?? 0;
+    if (until > this.now()) t.throttled_until = new Date(until).toISOString();
+    return t;
   }
 
   private ordering(strategy: Exclude<RoutingStrategy, 'learned'>): OrderingStrategy {
@@ -123,37 +183,41 @@ export class RouteService {
     }
   }
 
-  private explain(strategy: Exclude<RoutingStrategy, 'learned'>, ordered: ServiceEntry[], n: number): string {
-    const p = ordered[0]?.service_name ?? '(none)';
+  private explain(strategy: Exclude<RoutingStrategy, 'learned'>, ordered: RouteArm[], n: number): string {
+    const p = ordered[0]?.arm ?? '(none)';
     switch (strategy) {
       case 'round_robin':
         return `round_robin: ${p} is next in this capability's rotation over ${n} service(s)`;
       case 'random':
         return `random: ${p} drawn uniformly among ${n} service(s)`;
       case 'least_loaded':
-        return `least_loaded: ${p} has the fewest in-flight calls (${this.deps.inFlight.count(p)}) among ${n} service(s)`;
+        return `least_loaded: ${p} has the fewest in-flight calls (${this.deps.inFlight.count(ordered[0]?.service_name ?? p)}) among ${n} service(s)`;
     }
   }
 
   private async learned(
     req: RouteRequest,
-    pool: ServiceEntry[],
+    pool: RouteArm[],
     track: boolean,
-  ): Promise<{ ordered: ServiceEntry[]; strategy: RoutingStrategy; reasoning: string; confidence: number | null }> {
+    costWeight: number,
+  ): Promise<{ ordered: RouteArm[]; strategy: RoutingStrategy; reasoning: string; confidence: number | null }> {
     const rest = this.leastLoaded.order(req.task_type, pool);
     let why: string;
     try {
+      const prices = Object.fromEntries(pool.filter((a) => a.price).map((a) => [a.arm, a.price as { input_per_1m: number; output_per_1m: number }]));
       const decision = await this.deps.brain.decide({
         task_type: req.task_type,
         priority: req.priority,
-        candidates: pool.map((s) => s.service_name),
+        candidates: pool.map((a) => a.arm),
         record: track,
+        cost_weight: costWeight,
+        ...(Object.keys(prices).length > 0 ? { candidate_prices: prices } : {}),
       });
       const ordered = orderByDecision(pool, decision.selected_service, (decision.alternatives ?? []).map((a) => a.service), rest);
       if (ordered) {
         return { ordered, strategy: 'learned', reasoning: `learned: ${decision.reasoning}`, confidence: decision.confidence };
       }
-      why = `the brain chose ${decision.selected_service}, which is not among the eligible services`;
+      why = `the brain chose ${decision.selected_service}, which is not among the eligible candidates`;
     } catch (err) {
       why = err instanceof ApiaryError ? `${err.code}: ${err.message}` : `error: ${String(err)}`;
     }

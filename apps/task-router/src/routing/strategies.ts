@@ -91,21 +91,23 @@ export class LeastLoadedStrategy implements OrderingStrategy {
 }
 
 /**
- * Order of a `learned` route: the brain's selected service, then its alternatives
+ * Order of a `learned` route: the brain's selected candidate, then its alternatives
  * in its order, then any pool member the brain did not mention in `rest`'s order.
- * @param pool eligible services
+ * Candidates are named by their arm (`service`, or `service/model`) when they have one.
+ * @param pool eligible candidates
  * @param selected the brain's choice (must be in the pool)
  * @param alternatives the brain's other candidates, best first
- * @param rest fallback order for services the brain did not rank (e.g. least loaded)
+ * @param rest fallback order for candidates the brain did not rank (e.g. least loaded)
  * @returns the ordered pool, or undefined when `selected` is not in it
  */
-export function orderByDecision<T extends Named>(pool: readonly T[], selected: string, alternatives: string[], rest: readonly T[]): T[] | undefined {
-  const byName = new Map(pool.map((s) => [s.service_name, s]));
+export function orderByDecision<T extends Named & { arm?: string }>(pool: readonly T[], selected: string, alternatives: string[], rest: readonly T[]): T[] | undefined {
+  const key = (s: T) => s.arm ?? s.service_name;
+  const byName = new Map(pool.map((s) => [key(s), s]));
   const first = byName.get(selected);
   if (!first) return undefined;
   const out: T[] = [first];
   const seen = new Set([selected]);
-  for (const name of [...alternatives, ...rest.map((s) => s.service_name)]) {
+  for (const name of [...alternatives, ...rest.map(key)]) {
     const s = byName.get(name);
     if (s && !seen.has(name)) {
       out.push(s);

@@ -31,7 +31,8 @@ export class OutcomeRecorder {
   /** One replica per report: persisted failure and fallback counters. */
   count(event: CallOutcomesEvent): void {
     for (const o of event.outcomes ?? []) {
-      if (!o.success) this.counters.add(METRICS.failures, o.service_name);
+      // A 429 (or quota not granted) is the provider's limit, not a failure of the service.
+      if (!o.success && !o.throttled) this.counters.add(METRICS.failures, o.service_name);
       if (o.fallback) this.counters.add(METRICS.fallbacksUsed, '');
     }
   }

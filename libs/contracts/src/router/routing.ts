@@ -93,6 +93,8 @@ export interface RouteTarget {
   limits?: ServiceLimits;
   /** Environment variable holding the API key on bot-runtime. */
   api_key_env?: string | null;
+  /** The service is paused by its provider's 429 until then (ISO-8601): not called before. */
+  throttled_until?: string;
 }
 
 /**

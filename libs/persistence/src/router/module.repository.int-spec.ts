@@ -14,7 +14,7 @@ describe('router repositories (PostgreSQL)', () => {
 
   const reg = (name: string, fields: Partial<ServiceRegistration> = {}): ServiceRegistration => ({
     name, endpoint: `http://127.0.0.1:9/${name}`, capabilities: ['email'], category: 'ai-service', depends_on: [],
-    health_check_enabled: true, health_check_path: '/health', ...fields,
+    health_check_enabled: true, health_check_path: '/health', protocol: 'process', models: [], api_key_env: null, pricing: {}, limits: {}, ...fields,
   });
 
   beforeAll(async () => {

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { HealthState } from '@apiary/contracts';
+import type { HealthState, ModelPricing, ServiceLimits, ServiceModel, ServiceProtocol } from '@apiary/contracts';
 
 // TypeORM's postgres driver answers a bare UPDATE/DELETE … RETURNING with
 // [rows, affected]; wrapping them in a CTE keeps every query's answer a row array.
@@ -28,6 +28,16 @@ export interface ModuleRow {
   last_checked_at: Date | null;
   registered_at: Date;
   updated_at: Date;
+  /** Wire protocol (`process` for built-ins). */
+  protocol: ServiceProtocol;
+  /** Models with their class (`openai` services). */
+  models: ServiceModel[];
+  /** Name of the env variable holding the API key on bot-runtime. */
+  api_key_env: string | null;
+  /** Model → USD per million tokens. */
+  pricing: Record<string, ModelPricing>;
+  /** Provider limits (empty: none). */
+  limits: ServiceLimits;
 }
 
 /** A service as registered (`POST /services`), defaults already applied. */
@@ -39,6 +49,11 @@ export interface ServiceRegistration {
   depends_on: string[];
   health_check_enabled: boolean;
   health_check_path: string;
+  protocol: ServiceProtocol;
+  models: ServiceModel[];
+  api_key_env: string | null;
+  pricing: Record<string, ModelPricing>;
+  limits: ServiceLimits;
 }
 
 /** A service claimed for one active health check, with its state at claim time. */
@@ -72,7 +87,7 @@ export interface ModuleFilter {
 
 const COLUMNS = `name, kind, category, enabled, depends_on, capabilities, endpoint, status, status_source,
   health_check_enabled, health_check_path, consecutive_failures, consecutive_successes,
-  last_checked_at, registered_at, updated_at`;
+  last_checked_at, registered_at, updated_at, protocol, models, api_key_env, pricing, limits`;
 
 const BUMP = `UPDATE router_config_version SET version = version + 1 WHERE id = 1`;
 
@@ -98,9 +113,15 @@ export class ModuleGraphWriter {
   async upsertService(s: ServiceRegistration): Promise<{ row: ModuleRow; created: boolean } | undefined> {
     const rows: (ModuleRow & { created: boolean })[] = await this.em.query(
       `INSERT INTO router_modules AS m
-         (name, kind, category, enabled, depends_on, capabilities, endpoint, health_check_enabled, health_check_path, next_check_at)
-       VALUES ($1, 'service', $2, true, $3::text[], $4::text[], $5, $6, $7, now())
+         (name, kind, category, enabled, depends_on, capabilities, endpoint, health_check_enabled, health_check_path, next_check_at,
+          protocol, models, api_key_env, pricing, limits)
+       VALUES ($1, 'service', $2, true, $3::text[], $4::text[], $5, $6, $7, now(), $8, $9::jsonb, $10, $11::jsonb, $12::jsonb)
        ON CONFLICT (name) DO UPDATE SET
+         protocol = excluded.protocol,
+         models = excluded.models,
+         api_key_env = excluded.api_key_env,
+         pricing = excluded.pricing,
+         limits = excluded.limits,
          category = excluded.category,
          depends_on = excluded.depends_on,
          capabilities = excluded.capabilities,
@@ -115,7 +136,10 @@ export class ModuleGraphWriter {
          updated_at = now()
        WHERE m.kind = 'service'
        RETURNING ${COLUMNS}, (xmax = 0) AS created`,
-      [s.name, s.category, s.depends_on, s.capabilities, s.endpoint, s.health_check_enabled, s.health_check_path],
+      [
+        s.name, s.category, s.depends_on, s.capabilities, s.endpoint, s.health_check_enabled, s.health_check_path,
+        s.protocol, JSON.stringify(s.models), s.api_key_env, JSON.stringify(s.pricing), JSON.stringify(s.limits),
+      ],
     );
     const row = rows[0];
     if (!row) return undefined;

@@ -10,6 +10,10 @@ export interface PolicyRow {
   /** Per-call timeout, seconds. */
   timeout_s: number | null;
   base_delay_ms: number | null;
+  /** Weight of cost in `learned` routing. */
+  cost_weight: number | null;
+  /** Result cache TTL, seconds (0: off). */
+  cache_ttl_s: number | null;
   updated_at: Date;
 }
 
@@ -21,9 +25,11 @@ export interface PolicyChange {
   backoff?: BackoffKind;
   timeout_s?: number;
   base_delay_ms?: number;
+  cost_weight?: number;
+  cache_ttl_s?: number;
 }
 
-const COLUMNS = `task_type, strategy, max_retries, backoff, timeout_s, base_delay_ms, updated_at`;
+const COLUMNS = `task_type, strategy, max_retries, backoff, timeout_s, base_delay_ms, cost_weight, cache_ttl_s, updated_at`;
 
 /** SQL access to `router_policies` (per task-type routing strategy and retry strategy). */
 export class RoutingPolicyRepository {
@@ -43,14 +49,16 @@ export class RoutingPolicyRepository {
   async upsert(change: PolicyChange): Promise<PolicyRow> {
     const rows: PolicyRow[] = await this.db.query(
       `WITH upd AS (
-         INSERT INTO router_policies AS p (task_type, strategy, max_retries, backoff, timeout_s, base_delay_ms)
-         VALUES ($1, $2, $3, $4, $5, $6)
+         INSERT INTO router_policies AS p (task_type, strategy, max_retries, backoff, timeout_s, base_delay_ms, cost_weight, cache_ttl_s)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (task_type) DO UPDATE SET
            strategy = COALESCE(excluded.strategy, p.strategy),
            max_retries = COALESCE(excluded.max_retries, p.max_retries),
            backoff = COALESCE(excluded.backoff, p.backoff),
            timeout_s = COALESCE(excluded.timeout_s, p.timeout_s),
            base_delay_ms = COALESCE(excluded.base_delay_ms, p.base_delay_ms),
+           cost_weight = COALESCE(excluded.cost_weight, p.cost_weight),
+           cache_ttl_s = COALESCE(excluded.cache_ttl_s, p.cache_ttl_s),
            updated_at = now()
          RETURNING ${COLUMNS}
        ), bump AS (UPDATE router_config_version SET version = version + 1 WHERE id = 1 RETURNING 1)
@@ -62,6 +70,8 @@ export class RoutingPolicyRepository {
         change.backoff ?? null,
         change.timeout_s ?? null,
         change.base_delay_ms ?? null,
+        change.cost_weight ?? null,
+        change.cache_ttl_s ?? null,
       ],
     );
     const row = rows[0];
