@@ -9,6 +9,7 @@ export * from './brain/swarm.entity';
 export * from './brain/fleet-counter.entity';
 export * from './memory/task-result.entity';
 export * from './memory/task-result.repository';
+export * from './memory/cost.repository';
 export * from './brain/priority-multiplier.entity';
 export * from './memory/service-stat.entity';
 export * from './memory/service-stats.repository';

@@ -2,14 +2,20 @@
  * The one interface every bot handler implements (DESIGN.md "Handlers"): users add
  * a capability by writing a class like the built-ins and listing it in the registry.
  */
-import type { PriorityLevel, ServiceCallRecord } from '@apiary/contracts';
+import type { PriorityLevel, ServiceCallRecord, TokenUsage } from '@apiary/contracts';
 
-/** The routed-service calls of one attempt (issue 4, `http` handler path). */
+/** The routed-service calls of one attempt (docs/architecture.md "Routing to AI services"). */
 export interface ServiceCalls {
   /** Service whose answer (or last failure) is the attempt's outcome; undefined when no call was made. */
   service?: string;
   /** Every call made, in order (retries and fallbacks included). */
   calls: ServiceCallRecord[];
+  /** Model that produced the result (`openai` services). */
+  model?: string;
+  /** Tokens of the result. */
+  usage?: TokenUsage;
+  /** Price of the attempt's calls, USD. */
+  cost_usd?: number;
 }
 
 /** What a handler gets besides its data. */
@@ -34,6 +40,12 @@ export interface HandlerContext {
    * never call it. A later call replaces an earlier one.
    */
   recordServiceCalls(calls: ServiceCalls): void;
+  /**
+   * Runs a wait (for a provider's quota) without holding this replica's execution
+   * slot, so other tasks run meanwhile; the slot is taken back before it resolves.
+   * Absent in unit specs: the wait then simply runs.
+   */
+  yieldSlot?<T>(wait: Promise<T>): Promise<T>;
 }
 
 /** A task handler: runs one task's `data` and returns its JSON result. */
@@ -56,12 +68,24 @@ export interface HandlerErrorOptions {
    * `TaskErrorInfo.exhausted`, so the brain moves the task straight to `dead`.
    */
   exhausted?: boolean;
+  /**
+   * The attempt did not run for want of quota (a provider's 429, or its limits):
+   * the brain puts the task back in the queue for `retryAfterMs` without counting
+   * the attempt (docs/ai-work.md "Rate limits").
+   */
+  deferred?: boolean;
+  /** With `deferred`: ms to wait before the next attempt. */
+  retryAfterMs?: number;
 }
 
 /** A failed attempt: `retryable` says whether another attempt may succeed. */
 export class HandlerError extends Error {
   /** See {@link HandlerErrorOptions.exhausted}. */
   readonly exhausted: boolean;
+  /** See {@link HandlerErrorOptions.deferred}. */
+  readonly deferred: boolean;
+  /** See {@link HandlerErrorOptions.retryAfterMs}. */
+  readonly retryAfterMs?: number;
 
   /**
    * @param code machine-readable code, e.g. `HTTP_503`, `HTTP_TIMEOUT`, `BAD_INPUT`
@@ -78,5 +102,7 @@ export class HandlerError extends Error {
     super(message);
     this.name = 'HandlerError';
     this.exhausted = options.exhausted ?? false;
+    this.deferred = options.deferred ?? false;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }

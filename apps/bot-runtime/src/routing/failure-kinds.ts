@@ -4,6 +4,8 @@ import { HandlerError } from '../handlers/task-handler';
 export const BREAKER_OPEN = 'BREAKER_OPEN';
 /** Code of a call or wait interrupted by the runtime's shutdown. */
 export const ABORTED = 'ABORTED';
+/** Code of a provider's 429 Too Many Requests. */
+export const THROTTLED = 'HTTP_429';
 
 /**
  * Whether a failed call means the task's input is bad: a non-retryable HTTP answer
@@ -18,11 +20,12 @@ export function isInputRejection(error: HandlerError): boolean {
 
 /**
  * Whether a failure counts against the service's circuit breaker: every
- * {@link HandlerError} of a call (5xx, 429, 408, timeout, network, non-JSON 2xx)
- * except input rejections and shutdown aborts. Anything else thrown is a bug of
+ * {@link HandlerError} of a call (5xx, 408, timeout, network, non-JSON 2xx)
+ * except input rejections, a provider's 429 and shutdown aborts. Anything else thrown is a bug of
  * ours, not the service's.
  * @param error anything a call threw
  */
 export function countsAgainstService(error: unknown): boolean {
-  return error instanceof HandlerError && error.code !== ABORTED && !isInputRejection(error);
+  // A 429 is the provider's limit, not its health (docs/ai-work.md "Rate limits").
+  return error instanceof HandlerError && error.code !== ABORTED && error.code !== THROTTLED && !isInputRejection(error);
 }

@@ -119,12 +119,20 @@ export class WorkRunner {
   async stop(): Promise<void> {
     this.running = false;
     await Promise.all(this.loops);
-    const idle = await this.slots.idle(this.config.graceMs);
+    // Tasks waiting for a provider's quota hold no slot but are in flight: wait for both.
+    const deadline = Date.now() + this.config.graceMs;
+    const idle = (await this.slots.idle(this.config.graceMs)) && (await this.drained(deadline));
     if (!idle) {
       this.logger.warn({ tasks: this.inFlight.size }, 'grace period over; aborting running tasks (they will be redelivered)');
       for (const c of this.inFlight.values()) c.abort();
       await this.slots.idle(2000);
+      await this.drained(Date.now() + 2000);
     }
+  }
+
+  private async drained(deadline: number): Promise<boolean> {
+    while (this.inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    return this.inFlight.size === 0;
   }
 
   private async pull(lane: string, consumer: Consumer): Promise<void> {
@@ -200,12 +208,26 @@ export class WorkRunner {
         priority: work.priority,
         signal: abort.signal,
         recordServiceCalls: (calls) => (serviceCalls = calls),
+        yieldSlot: async <T>(wait: Promise<T>): Promise<T> => {
+          this.slots.release();
+          try {
+            return await wait;
+          } finally {
+            await this.slots.acquire();
+          }
+        },
       });
       success = true;
     } catch (err) {
       error =
         err instanceof HandlerError
-          ? { code: err.code, message: err.message, retryable: err.retryable, ...(err.exhausted ? { exhausted: true } : {}) }
+          ? {
+              code: err.code,
+              message: err.message,
+              retryable: err.retryable,
+              ...(err.exhausted ? { exhausted: true } : {}),
+              ...(err.deferred ? { deferred: true, retry_after_ms: Math.max(1, Math.round(err.retryAfterMs ?? 1000)) } : {}),
+            }
           : { code: 'HANDLER_ERROR', message: (err as Error)?.message ?? String(err), retryable: false };
     } finally {
       clearTimeout(startedTimer);
@@ -235,12 +257,18 @@ export class WorkRunner {
       ...(work.bot_id ? { bot_id: work.bot_id } : {}),
       ...(work.swarm_id ? { swarm_id: work.swarm_id } : {}),
       ...(work.context_id ? { context_id: work.context_id } : {}),
+      ...(work.api_key ? { api_key: work.api_key } : {}),
     };
     const params = taskParamsDigest(work.data);
     if (params) completed.params = params;
     if (serviceCalls) {
       if (serviceCalls.service !== undefined) completed.service = serviceCalls.service;
       completed.calls = serviceCalls.calls;
+      if (success) {
+        if (serviceCalls.model !== undefined) completed.model = serviceCalls.model;
+        if (serviceCalls.usage !== undefined) completed.usage = serviceCalls.usage;
+        if (serviceCalls.cost_usd !== undefined) completed.cost_usd = serviceCalls.cost_usd;
+      }
     }
     try {
       await this.completions.add(completed);

@@ -39,6 +39,8 @@ function isTime(value: unknown): value is string {
  */
 export function toResultRow(e: TaskCompletedEvent): TaskResultRow | undefined {
   if (!e || typeof e.task_id !== 'string' || !UUID.test(e.task_id) || !Number.isInteger(e.attempt)) return undefined;
+  // A deferred attempt never ran (it waited for a provider's quota): it is no result (docs/ai-work.md "Rate limits").
+  if (e.error?.deferred === true) return undefined;
   if (typeof e.type !== 'string' || typeof e.handler !== 'string' || typeof e.runner !== 'string' || typeof e.success !== 'boolean') return undefined;
   if (!isTime(e.started_at) || !isTime(e.finished_at)) return undefined;
   return {
@@ -59,7 +61,18 @@ export function toResultRow(e: TaskCompletedEvent): TaskResultRow | undefined {
     params: taskParamsDigest(e.params) ?? null,
     started_at: e.started_at,
     finished_at: e.finished_at,
+    model: optionalText(e.model),
+    prompt_tokens: count(e.usage?.prompt_tokens),
+    completion_tokens: count(e.usage?.completion_tokens),
+    cost_usd: typeof e.cost_usd === 'number' && Number.isFinite(e.cost_usd) && e.cost_usd >= 0 ? e.cost_usd : null,
+    cached: e.cached === true,
+    api_key: optionalText(e.api_key, 64),
   };
+}
+
+/** A token count of an event: a non-negative integer, else null. */
+function count(value: unknown): number | null {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 2_147_483_647 ? value : null;
 }
 
 /**
@@ -76,11 +89,18 @@ export function toResultRow(e: TaskCompletedEvent): TaskResultRow | undefined {
  * @param e a completion event
  */
 export function statSamples(e: TaskCompletedEvent): ServiceStatSample[] {
+  if (e?.error?.deferred === true) return [];
   if (Array.isArray(e.calls)) {
     return e.calls
-      .filter((c) => c && typeof c.service === 'string' && c.service.length > 0 && typeof c.success === 'boolean')
+      // A 429 is the provider's limit, not an outcome to learn from (docs/ai-work.md "Rate limits").
+      .filter((c) => c && typeof c.service === 'string' && c.service.length > 0 && typeof c.success === 'boolean' && c.throttled !== true)
       .map((c) => ({
-        task_type: e.type, service: c.service, success: c.success, latency_ms: c.latency_ms, at: e.finished_at,
+        task_type: e.type,
+        // Each (service, model) pair of an `openai` service is learned on its own (docs/ai-work.md "Routing").
+        service: typeof c.model === 'string' && c.model.length > 0 ? `${c.service}/${c.model}` : c.service,
+        success: c.success, latency_ms: c.latency_ms, at: e.finished_at,
+        ...(typeof c.cost_usd === 'number' ? { cost_usd: c.cost_usd } : {}),
+        ...(typeof c.tokens === 'number' ? { tokens: c.tokens } : {}),
         ...(c.success ? {} : { error_code: typeof c.error_code === 'string' ? c.error_code : null, error_message: null }),
       }));
   }

@@ -5,7 +5,7 @@ describe('ServiceStatsService', () => {
   const now = Date.parse('2026-03-01T12:00:30.000Z');
   const row = (over: Partial<ServiceStatTotals> = {}): ServiceStatTotals => ({
     task_type: 'email_campaign', service: 'email-ai', count: 3, successes: 2, failures: 1, latency_sum_ms: 100,
-    last_at: new Date('2026-03-01T12:00:00.000Z'), ...over,
+    last_at: new Date('2026-03-01T12:00:00.000Z'), cost_usd_sum: 0, tokens_sum: 0, ...over,
   });
   const unused = async (): Promise<never> => {
     throw new Error('not expected on this path');

@@ -73,6 +73,8 @@ export class ServiceStatsService {
         failures: r.failures,
         mean_latency_ms: round3(r.latency_sum_ms / r.count),
         last_at: r.last_at.toISOString(),
+        cost_usd_sum: r.cost_usd_sum,
+        tokens_sum: r.tokens_sum,
       }));
   }
 

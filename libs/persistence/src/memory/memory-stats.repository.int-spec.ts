@@ -35,6 +35,7 @@ describe('memory long-term statistics, runner load and contexts (PostgreSQL)', (
   const row = (type: string, finished_at: string, over: Partial<TaskResultRow> = {}): TaskResultRow => ({
     task_id: randomUUID(), attempt: 1, type, handler: 'noop', service: null, bot_id: null, swarm_id: null, context_id: null, success: true,
     error_code: null, error_message: null, latency_ms: 10, runner: 'spec', result: null, params: null, started_at: finished_at, finished_at,
+    model: null, prompt_tokens: null, completion_tokens: null, cost_usd: null, cached: false, api_key: null,
     ...over,
   });
   const callsOf = (rows: TaskResultRow[]): ServiceStatSample[] =>

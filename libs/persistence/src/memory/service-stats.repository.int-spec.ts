@@ -27,6 +27,7 @@ describe('service statistics (PostgreSQL)', () => {
   const row = (type: string, finished_at: string, success = true): TaskResultRow => ({
     task_id: randomUUID(), attempt: 1, type, handler: 'noop', service: null, bot_id: null, swarm_id: null, context_id: null, success,
     error_code: null, error_message: null, latency_ms: 10, runner: 'spec', result: null, params: null, started_at: finished_at, finished_at,
+    model: null, prompt_tokens: null, completion_tokens: null, cost_usd: null, cached: false, api_key: null,
   });
   const samplesOf = (rows: TaskResultRow[]): ServiceStatSample[] =>
     rows.map((r) => ({ task_type: r.type, service: r.handler, success: r.success, latency_ms: r.latency_ms, at: r.finished_at }));

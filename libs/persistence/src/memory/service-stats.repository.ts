@@ -21,6 +21,10 @@ export interface ServiceStatSample {
   error_code?: string | null;
   /** Error message of a failure (normalised before it is counted). */
   error_message?: string | null;
+  /** Price of the call, USD (priced `openai` models). */
+  cost_usd?: number;
+  /** Prompt + completion tokens of the call. */
+  tokens?: number;
 }
 
 /** Sum of samples of one (task type, service, minute bucket): one upserted row. */
@@ -35,6 +39,10 @@ export interface ServiceStatDelta {
   latency_sum_ms: number;
   /** Latest `at` of the samples, ISO-8601. */
   last_at: string;
+  /** Sum of the samples' cost, USD. */
+  cost_usd_sum: number;
+  /** Sum of the samples' tokens. */
+  tokens_sum: number;
 }
 
 /** Statistics of one (task type, service) summed over a window. */
@@ -46,6 +54,8 @@ export interface ServiceStatTotals {
   failures: number;
   latency_sum_ms: number;
   last_at: Date;
+  cost_usd_sum: number;
+  tokens_sum: number;
 }
 
 /**
@@ -74,7 +84,7 @@ export function aggregateServiceStats(samples: ServiceStatSample[]): ServiceStat
     if (!d) {
       d = {
         task_type: s.task_type, service: s.service, bucket: new Date(bucketMs).toISOString(), count: 0, successes: 0, failures: 0,
-        latency_sum_ms: 0, last_at: '', lastMs: -Infinity,
+        latency_sum_ms: 0, last_at: '', lastMs: -Infinity, cost_usd_sum: 0, tokens_sum: 0,
       };
       group.set(bucketMs, d);
       deltas.push(d);
@@ -83,6 +93,8 @@ export function aggregateServiceStats(samples: ServiceStatSample[]): ServiceStat
     if (s.success) d.successes += 1;
     else d.failures += 1;
     d.latency_sum_ms += Number.isFinite(s.latency_ms) && s.latency_ms > 0 ? s.latency_ms : 0;
+    if (typeof s.cost_usd === 'number' && Number.isFinite(s.cost_usd) && s.cost_usd > 0) d.cost_usd_sum += s.cost_usd;
+    if (typeof s.tokens === 'number' && Number.isFinite(s.tokens) && s.tokens > 0) d.tokens_sum += Math.round(s.tokens);
     if (atMs > d.lastMs) d.lastMs = atMs;
   }
   return deltas
@@ -113,17 +125,20 @@ export class ServiceStatsRepository {
     const deltas = aggregateServiceStats(samples);
     if (deltas.length === 0) return 0;
     await q.query(
-      `INSERT INTO service_stats AS t (task_type, bucket, service, count, successes, failures, latency_sum_ms, last_at)
-       SELECT task_type, bucket, service, count, successes, failures, latency_sum_ms, last_at
+      `INSERT INTO service_stats AS t (task_type, bucket, service, count, successes, failures, latency_sum_ms, last_at, cost_usd_sum, tokens_sum)
+       SELECT task_type, bucket, service, count, successes, failures, latency_sum_ms, last_at, cost_usd_sum, tokens_sum
          FROM jsonb_to_recordset($1::jsonb) AS x(task_type text, bucket timestamptz, service text, count bigint,
-              successes bigint, failures bigint, latency_sum_ms double precision, last_at timestamptz)
+              successes bigint, failures bigint, latency_sum_ms double precision, last_at timestamptz,
+              cost_usd_sum double precision, tokens_sum bigint)
         ORDER BY task_type, bucket, service
        ON CONFLICT (task_type, bucket, service) DO UPDATE SET
          count = t.count + excluded.count,
          successes = t.successes + excluded.successes,
          failures = t.failures + excluded.failures,
          latency_sum_ms = t.latency_sum_ms + excluded.latency_sum_ms,
-         last_at = greatest(t.last_at, excluded.last_at)`,
+         last_at = greatest(t.last_at, excluded.last_at),
+         cost_usd_sum = t.cost_usd_sum + excluded.cost_usd_sum,
+         tokens_sum = t.tokens_sum + excluded.tokens_sum`,
       [JSON.stringify(deltas)],
     );
     return deltas.length;
@@ -138,14 +153,18 @@ export class ServiceStatsRepository {
   async window(since: Date, taskTypes?: string[]): Promise<ServiceStatTotals[]> {
     const rows = (await this.db.query(
       `SELECT task_type, service, sum(count)::float8 AS count, sum(successes)::float8 AS successes,
-              sum(failures)::float8 AS failures, sum(latency_sum_ms) AS latency_sum_ms, max(last_at) AS last_at
+              sum(failures)::float8 AS failures, sum(latency_sum_ms) AS latency_sum_ms, max(last_at) AS last_at,
+              sum(cost_usd_sum) AS cost_usd_sum, sum(tokens_sum)::float8 AS tokens_sum
          FROM service_stats
         WHERE bucket >= date_trunc('minute', $1::timestamptz)
           AND ($2::text[] IS NULL OR task_type = ANY($2::text[]))
         GROUP BY task_type, service
         ORDER BY task_type, service`,
       [since.toISOString(), taskTypes ?? null],
-    )) as { task_type: string; service: string; count: number; successes: number; failures: number; latency_sum_ms: number; last_at: Date }[];
+    )) as {
+      task_type: string; service: string; count: number; successes: number; failures: number; latency_sum_ms: number; last_at: Date;
+      cost_usd_sum: number; tokens_sum: number;
+    }[];
     return rows.map((r) => ({
       task_type: r.task_type,
       service: r.service,
@@ -154,6 +173,8 @@ export class ServiceStatsRepository {
       failures: Number(r.failures),
       latency_sum_ms: Number(r.latency_sum_ms),
       last_at: new Date(r.last_at),
+      cost_usd_sum: Number(r.cost_usd_sum ?? 0),
+      tokens_sum: Number(r.tokens_sum ?? 0),
     }));
   }
 

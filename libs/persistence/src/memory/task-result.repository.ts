@@ -26,6 +26,16 @@ export interface TaskResultRow {
   params: TaskParams | null;
   started_at: string;
   finished_at: string;
+  /** Model that produced the result (`llm.chat`). */
+  model: string | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  /** Price of the attempt's calls, USD. */
+  cost_usd: number | null;
+  /** Served from the result cache. */
+  cached: boolean;
+  /** Id of the API key that submitted the task. */
+  api_key: string | null;
 }
 
 /**
@@ -111,12 +121,15 @@ export class TaskResultRepository {
       this.db.transaction(async (em) => {
         const inserted = (await em.query(
           `INSERT INTO task_results (task_id, attempt, type, handler, service, bot_id, swarm_id, context_id, success, error_code,
-                                     error_message, latency_ms, runner, result, params, started_at, finished_at)
+                                     error_message, latency_ms, runner, result, params, started_at, finished_at,
+                                     model, prompt_tokens, completion_tokens, cost_usd, cached, api_key)
            SELECT task_id, attempt, type, handler, service, bot_id, swarm_id, context_id, success, error_code, error_message,
-                  latency_ms, runner, result, params, started_at, finished_at
+                  latency_ms, runner, result, params, started_at, finished_at,
+                  model, prompt_tokens, completion_tokens, cost_usd, coalesce(cached, false), api_key
              FROM jsonb_to_recordset($1::jsonb) AS x(task_id uuid, attempt int, type text, handler text, service text, bot_id text,
                   swarm_id text, context_id text, success boolean, error_code text, error_message text, latency_ms double precision,
-                  runner text, result jsonb, params jsonb, started_at timestamptz, finished_at timestamptz)
+                  runner text, result jsonb, params jsonb, started_at timestamptz, finished_at timestamptz,
+                  model text, prompt_tokens int, completion_tokens int, cost_usd double precision, cached boolean, api_key text)
            ON CONFLICT (task_id, attempt) DO NOTHING
            RETURNING task_id, attempt`,
           [payload],
