@@ -19,6 +19,7 @@ import { probeHttp } from './health/http-probe';
 import { ModuleManager } from './modules/module-manager';
 import { ModulesHandler } from './modules/modules.handler';
 import { RouterSnapshot } from './registry/router-snapshot';
+import { EnvServiceRegistrar } from './registry/env-services';
 import { ServiceRegistry } from './registry/service-registry';
 import { ServicesHandler } from './registry/services.handler';
 import { SnapshotStore } from './registry/snapshot-store';
@@ -84,6 +85,11 @@ const providers: Provider[] = [
       new ServiceRegistry(repo, () => snapshots.refreshAfterWrite(), (s) => inFlight.count(s), (names) => quota.usageOf(names)),
   },
   {
+    provide: EnvServiceRegistrar,
+    inject: [ServiceRegistry, SERVICE_ENV, LOGGER],
+    useFactory: (registry: ServiceRegistry, env: RouterEnv, logger: Logger) => new EnvServiceRegistrar(registry, env, logger),
+  },
+  {
     provide: ModuleManager,
     inject: [MODULE_REPOSITORY, SnapshotStore],
     useFactory: (repo: RouterModuleRepository, snapshots: SnapshotStore) => new ModuleManager(repo, BUILTINS, () => snapshots.refreshAfterWrite()),
@@ -136,7 +142,7 @@ const providers: Provider[] = [
   },
 ];
 
-/** Starts and stops the router's background work: built-in seeding, snapshot polling, stats flushing, outcomes, health checks. */
+/** Starts and stops the router's background work: built-in seeding, snapshot polling, stats flushing, outcomes, health checks, services from the environment. */
 class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
     @Inject(ModuleManager) private readonly modules: ModuleManager,
@@ -146,6 +152,7 @@ class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown
     @Inject(HealthProber) private readonly prober: HealthProber,
     @Inject(QuotaService) private readonly quota: QuotaService,
     @Inject(QuotaReleaseListener) private readonly quotaReleases: QuotaReleaseListener,
+    @Inject(EnvServiceRegistrar) private readonly envServices: EnvServiceRegistrar,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -156,6 +163,8 @@ class RouterRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown
     await this.quota.start();
     await this.quotaReleases.start();
     this.prober.start();
+    // README "Providers from the environment": never throws (problems are logged).
+    await this.envServices.registerAll();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
