@@ -55,6 +55,18 @@ export class RuntimeEnv extends BaseServiceEnv {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100_000)
   APIARY_OUTCOME_BATCH = 500;
 
+  /**
+   * Longest a call waits for its turn under a provider's RPM/TPM/concurrency limits
+   * (without holding an execution slot); past it the task is queued again for later,
+   * without counting the attempt, ms (default 5,000).
+   */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(600_000)
+  APIARY_QUOTA_MAX_WAIT_MS = 5_000;
+
+  /** Completion tokens an `llm.chat` without `max_tokens` reserves under a TPM limit (corrected by `usage` after the call; default 1,024). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
+  APIARY_LLM_DEFAULT_MAX_TOKENS = 1024;
+
   /** Interval of this replica's heartbeat to the scaler (`apiary.runtime.heartbeat`: CPU, RSS, event-loop lag, in-flight tasks), ms (default 2,000). */
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(60_000)
   APIARY_REPLICA_HEARTBEAT_MS = 2_000;

@@ -18,6 +18,7 @@ import { OutcomeReporter } from './routing/outcome-reporter';
 import { MemoryContextSource } from './context/context-source';
 import { RoutedCaller } from './routing/routed-caller';
 import { NatsRouteSource } from './routing/route-source';
+import { NatsQuotaClient } from './routing/quota-client';
 import { ServiceBreakers } from './routing/service-breakers';
 import { WorkRunner } from './worker/work-runner';
 import { ReplicaHeartbeatPublisher } from './heartbeat/replica-heartbeat';
@@ -60,7 +61,14 @@ class WorkRunnerLifecycle implements OnApplicationBootstrap, BeforeApplicationSh
     );
     const heartbeat = new ReplicaHeartbeatPublisher(this.nc, this.identity.instance, { intervalMs: this.env.APIARY_REPLICA_HEARTBEAT_MS, concurrency: this.env.APIARY_RUNTIME_CONCURRENCY }, this.logger);
     this.heartbeat = heartbeat;
-    const routed = new RoutedCaller({ router: new NatsRouteSource(this.rpc, this.env.APIARY_ROUTER_TIMEOUT_MS), breakers, outcomes });
+    const routed = new RoutedCaller({
+      router: new NatsRouteSource(this.rpc, this.env.APIARY_ROUTER_TIMEOUT_MS),
+      breakers,
+      outcomes,
+      quota: new NatsQuotaClient(this.rpc, this.nc, this.env.APIARY_ROUTER_TIMEOUT_MS),
+      maxQuotaWaitMs: this.env.APIARY_QUOTA_MAX_WAIT_MS,
+      defaultMaxTokens: this.env.APIARY_LLM_DEFAULT_MAX_TOKENS,
+    });
     this.runner = new WorkRunner(
       this.nc.jetstream(),
       jsm,

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { EVENTS_STREAM, MEMORY_RESULTS_CONSUMER } from '@apiary/contracts';
 import {
+  CostRepository,
   MemoryContextRepository,
   MemoryStatsRepository,
   openDatabase,
@@ -34,6 +35,8 @@ import { StatsRetention, STATS_RETENTION_MS } from './stats/stats-retention';
 import { SummaryHandler } from './summary/summary.handler';
 import { SummaryService } from './summary/summary.service';
 import { DATA_SOURCE } from './tokens';
+import { CostsHandler } from './costs/costs.handler';
+import { CostsService } from './costs/costs.service';
 
 /**
  * Longest a completion waits for its batch, ms. Each batch pays a fixed cost for
@@ -52,6 +55,7 @@ function memoryEnv(env: Partial<MemoryEnv>): MemoryEnv {
 
 const providers: Provider[] = [
   ...databaseProviders(DATA_SOURCE, openDatabase),
+  { provide: CostsService, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new CostsService(new CostRepository(ds)) },
   {
     provide: ResultRecorder,
     inject: [DATA_SOURCE],
@@ -156,7 +160,7 @@ class ResultsConsumerRunner implements OnApplicationBootstrap, BeforeApplication
  * `relevant`, `short-term` and `summary`.
  */
 @Module({
-  controllers: [ServiceStatsHandler, PatternsHandler, ContextsHandler, ResultsHandler, SummaryHandler, createHealthController('memory')],
+  controllers: [ServiceStatsHandler, PatternsHandler, ContextsHandler, ResultsHandler, SummaryHandler, CostsHandler, createHealthController('memory')],
   providers: [...providers, ResultsConsumerRunner],
 })
 export class MemoryModule {}

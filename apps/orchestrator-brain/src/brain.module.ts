@@ -7,11 +7,9 @@ import {
 import { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { BRAIN_EVENTS_CONSUMER, EVENTS_STREAM } from '@apiary/contracts';
-import { BotRepository, PriorityMultiplierRepository, TaskRepository } from '@apiary/persistence';
+import { BotRepository, BudgetRepository, PriorityMultiplierRepository, ResultCacheRepository, TaskRepository } from '@apiary/persistence';
 import { DataSource } from 'typeorm';
-import { headers as natsHeaders, JSONCodec } from 'nats';
-import { TASK_COMPLETIONS, TaskCompletedEvent, TaskCompletionsEvent } from '@apiary/contracts';
-import { currentTraceCarrier, injectTraceHeaders } from '@apiary/telemetry';
+import { TaskCompletedEvent } from '@apiary/contracts';
 import {
   BatchConsumer,
   createHealthController,
@@ -46,7 +44,11 @@ import { WorkflowsHandler } from './workflows/workflows.handler';
 import { BatchesHandler } from './batches/batches.handler';
 import { SchedulesHandler } from './schedules/schedules.handler';
 import { workflowProviders } from './workflows/workflows.providers';
-import { DATA_SOURCE, LANE_RESOLVER, PRIORITY_POLICY, TASK_LIFECYCLE, TASK_REPOSITORY } from './tokens';
+import { COMPLETION_PUBLISHER, DATA_SOURCE, LANE_RESOLVER, PRIORITY_POLICY, TASK_LIFECYCLE, TASK_REPOSITORY } from './tokens';
+import { AdmissionGate, RouterAdmissionSource } from './dispatch/admission-gate';
+import { ResultCache } from './cache/result-cache';
+import { CacheHandler } from './cache/cache.handler';
+import { CompletionPublisher, jetStreamCompletionPublisher } from './tasks/completion-publisher';
 
 /** Starts and stops the brain's background loops (relay, events, lease reaper). */
 class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -61,7 +63,10 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
     private readonly dispatcher: Dispatcher,
     private readonly reaper: LeaseReaper,
     private readonly priorityConfig: PriorityConfigService,
+    @Inject(ResultCache) private readonly cache: ResultCache,
   ) {}
+
+  private purgeTimer?: NodeJS.Timeout;
 
   async onApplicationBootstrap(): Promise<void> {
     await this.priorityConfig.start();
@@ -83,9 +88,13 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
     await this.events.start();
     this.dispatcher.start();
     this.reaper.start();
+    // Expired result-cache entries are deleted once a minute.
+    this.purgeTimer = setInterval(() => void this.cache.purge().catch((err: unknown) => this.logger.warn({ err }, 'result cache purge failed')), 60_000);
+    this.purgeTimer.unref();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    if (this.purgeTimer) clearInterval(this.purgeTimer);
     this.priorityConfig.stop();
     this.reaper.stop();
     await this.dispatcher.stop();
@@ -95,9 +104,14 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
 
 /** orchestrator-brain: task intake, priority, dispatch (outbox relay), lifecycle. */
 @Module({
-  controllers: [TasksHandler, BotsHandler, PriorityHandler, DecisionsHandler, BacklogHandler, WorkflowsHandler, BatchesHandler, SchedulesHandler, createHealthController('orchestrator-brain')],
+  controllers: [
+    TasksHandler, BotsHandler, PriorityHandler, DecisionsHandler, BacklogHandler, WorkflowsHandler, BatchesHandler, SchedulesHandler, CacheHandler,
+    createHealthController('orchestrator-brain'),
+  ],
   providers: [
     ...databaseProviders,
+    { provide: COMPLETION_PUBLISHER, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => jetStreamCompletionPublisher(nc.jetstream()) },
+    { provide: ResultCache, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new ResultCache(new ResultCacheRepository(ds)) },
     {
       provide: PRIORITY_POLICY,
       inject: [SERVICE_ENV],
@@ -123,8 +137,8 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
     },
     {
       provide: Dispatcher,
-      inject: [TASK_REPOSITORY, LANE_RESOLVER, NATS_CONNECTION, SERVICE_ENV, LOGGER],
-      useFactory: (repo: TaskRepository, lanes: LaneResolver, nc: NatsConnection, env: BrainEnv, logger: Logger) =>
+      inject: [TASK_REPOSITORY, LANE_RESOLVER, NATS_CONNECTION, SERVICE_ENV, LOGGER, RPC_CLIENT],
+      useFactory: (repo: TaskRepository, lanes: LaneResolver, nc: NatsConnection, env: BrainEnv, logger: Logger, rpc: NatsRpcClient) =>
         new Dispatcher(
           repo,
           lanes,
@@ -136,6 +150,7 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
             leaseMs: env.APIARY_LEASE_MS,
           },
           logger,
+          { source: new RouterAdmissionSource(rpc), gate: new AdmissionGate() },
         ),
     },
     {
@@ -152,9 +167,24 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
     },
     {
       provide: TaskIntakeService,
-      inject: [TASK_REPOSITORY, TaskWriter, LANE_RESOLVER, PRIORITY_POLICY, SERVICE_ENV, Dispatcher],
-      useFactory: (repo: TaskRepository, writer: TaskWriter, lanes: LaneResolver, priority: PriorityPolicy, env: BrainEnv, d: Dispatcher) =>
-        new TaskIntakeService(repo, writer, lanes, priority, { maxAttempts: env.APIARY_MAX_ATTEMPTS }, () => d.nudge()),
+      inject: [TASK_REPOSITORY, TaskWriter, LANE_RESOLVER, PRIORITY_POLICY, SERVICE_ENV, Dispatcher, DATA_SOURCE, ResultCache, COMPLETION_PUBLISHER],
+      useFactory: (
+        repo: TaskRepository,
+        writer: TaskWriter,
+        lanes: LaneResolver,
+        priority: PriorityPolicy,
+        env: BrainEnv,
+        d: Dispatcher,
+        ds: DataSource,
+        cache: ResultCache,
+        publish: CompletionPublisher,
+      ) =>
+        new TaskIntakeService(repo, writer, lanes, priority, { maxAttempts: env.APIARY_MAX_ATTEMPTS }, () => d.nudge(), {
+          lookupCache: (keys) => cache.lookup(keys),
+          countCache: (hits, misses) => ResultCacheRepository.count(ds, hits, misses),
+          createBudget: (scope, max) => BudgetRepository.upsert(ds, scope, max),
+          publish,
+        }),
     },
     {
       provide: BotRepository,
@@ -168,7 +198,7 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
     },
     {
       provide: AssignmentService,
-      inject: [BotRepository, TASK_REPOSITORY, TaskWriter, LANE_RESOLVER, PRIORITY_POLICY, TASK_LIFECYCLE, NATS_CONNECTION, SERVICE_ENV, Dispatcher],
+      inject: [BotRepository, TASK_REPOSITORY, TaskWriter, LANE_RESOLVER, PRIORITY_POLICY, TASK_LIFECYCLE, COMPLETION_PUBLISHER, SERVICE_ENV, Dispatcher],
       useFactory: (
         bots: BotRepository,
         tasks: TaskRepository,
@@ -176,18 +206,11 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
         lanes: LaneResolver,
         priority: PriorityPolicy,
         lifecycle: TaskLifecycle,
-        nc: NatsConnection,
+        publishMany: CompletionPublisher,
         env: BrainEnv,
         d: Dispatcher,
       ) => {
-        const js = nc.jetstream();
-        const codec = JSONCodec<TaskCompletionsEvent>();
-        const publish = async (event: TaskCompletedEvent) => {
-          const h = natsHeaders();
-          injectTraceHeaders(h);
-          const payload: TaskCompletionsEvent = { events: [{ ...event, traceparent: currentTraceCarrier().traceparent }] };
-          await js.publish(TASK_COMPLETIONS, codec.encode(payload), { msgID: `${event.task_id}:${event.attempt}:done`, headers: h });
-        };
+        const publish = (event: TaskCompletedEvent) => publishMany([event]);
         return new AssignmentService(
           bots,
           tasks,

@@ -10,3 +10,5 @@ export const PRIORITY_POLICY = Symbol('PRIORITY_POLICY');
 export const TASK_LIFECYCLE = Symbol('TASK_LIFECYCLE');
 /** The `LaneResolver` (task type → JetStream lane, asked of task-router). */
 export const LANE_RESOLVER = Symbol('LANE_RESOLVER');
+/** The `CompletionPublisher` of completions the brain makes itself (external bots, cache hits). */
+export const COMPLETION_PUBLISHER = Symbol('BRAIN_COMPLETION_PUBLISHER');

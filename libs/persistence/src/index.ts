@@ -4,6 +4,8 @@ export * from './brain/task.entity';
 export * from './brain/task-transition.entity';
 export * from './brain/task.repository';
 export * from './brain/bot.repository';
+export * from './brain/budget.repository';
+export * from './brain/result-cache.repository';
 export * from './brain/bot.entity';
 export * from './brain/swarm.entity';
 export * from './brain/fleet-counter.entity';

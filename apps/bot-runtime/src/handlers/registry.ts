@@ -2,6 +2,7 @@ import type { RoutedCaller } from '../routing/routed-caller';
 import { HttpHandler } from './http.handler';
 import { NoopHandler, SleepHandler } from './basic.handlers';
 import { SentimentHandler } from './sentiment.handler';
+import { LlmChatHandler } from './llm-chat.handler';
 import { TaskHandler } from './task-handler';
 
 /** What built-in handlers need from the runtime. */
@@ -17,7 +18,13 @@ export interface BuiltinHandlerDeps {
  * @throws Error naming an unknown handler type
  */
 export function builtinHandlers(only: string[] = [], deps: BuiltinHandlerDeps = {}): Map<string, TaskHandler> {
-  const all: TaskHandler[] = [new SentimentHandler(), new HttpHandler({ routed: deps.routed }), new NoopHandler(), new SleepHandler()];
+  const all: TaskHandler[] = [
+    new SentimentHandler(),
+    new HttpHandler({ routed: deps.routed }),
+    new NoopHandler(),
+    new SleepHandler(),
+    new LlmChatHandler(deps.routed),
+  ];
   const map = new Map(all.map((h) => [h.type, h]));
   if (only.length === 0) return map;
   for (const t of only) if (!map.has(t)) throw new Error(`unknown handler "${t}" in APIARY_RUNTIME_HANDLERS (known: ${[...map.keys()].join(', ')})`);

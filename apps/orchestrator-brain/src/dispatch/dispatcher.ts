@@ -4,6 +4,7 @@ import { WorkMessage } from '@apiary/contracts';
 import type { ClaimedTask, TaskRepository } from '@apiary/persistence';
 import { contextFromCarrier, injectTraceHeaders, SpanKind, withSpan } from '@apiary/telemetry';
 import type { LaneResolver } from './lane-resolver';
+import { AdmissionGate, AdmissionSource } from './admission-gate';
 
 /** Tunables of {@link Dispatcher}. */
 export interface DispatcherConfig {
@@ -21,6 +22,12 @@ export interface DispatcherConfig {
 export type WorkPublisher = Pick<JetStreamClient, 'publish'>;
 
 type DispatchRepository = Pick<TaskRepository, 'transaction' | 'countInFlight' | 'requeueDueRetries'>;
+
+/** The gate of routed tasks under provider limits (absent: nothing is gated). */
+export interface DispatchGate {
+  source: AdmissionSource;
+  gate: AdmissionGate;
+}
 
 const codec = JSONCodec<WorkMessage>();
 
@@ -45,6 +52,7 @@ export class Dispatcher {
    * @param js JetStream publisher
    * @param config window, batch, interval, lease
    * @param logger logger
+   * @param admission gate of routed tasks under provider limits (docs/ai-work.md "Rate limits")
    */
   constructor(
     private readonly repo: DispatchRepository,
@@ -52,6 +60,7 @@ export class Dispatcher {
     private readonly js: WorkPublisher,
     private readonly config: DispatcherConfig,
     private readonly logger: Logger,
+    private readonly admission?: DispatchGate,
   ) {}
 
   /** Starts the relay loop. */
@@ -106,8 +115,21 @@ export class Dispatcher {
     await this.repo.requeueDueRetries(this.config.batch);
     const room = this.config.window - (await this.repo.countInFlight());
     if (room <= 0) return 0;
+    const gate = this.admission?.gate;
+    if (this.admission && gate) gate.update(await this.admission.source.groups());
+    const gated = gate?.gated() ?? [];
     return this.repo.transaction(async (tx) => {
-      const tasks = thinPerBot(await tx.lockQueued(Math.min(room, this.config.batch)));
+      const limit = Math.min(room, this.config.batch);
+      let claimed = await tx.lockQueued(limit, gated);
+      if (gate && gated.length > 0 && claimed.length < limit) {
+        // Gated groups: each as many as its bucket allows, in rank order.
+        const left = limit - claimed.length;
+        const allowances = gate.allowances().map((a) => ({ group: a.group, limit: Math.min(a.limit, left) }));
+        const more = await tx.lockQueuedInGroups(allowances);
+        claimed = [...claimed, ...more];
+      }
+      const tasks = thinPerBot(claimed);
+      if (gate) for (const t of tasks) if (t.quota_group && gated.includes(t.quota_group)) gate.take(t.quota_group, 1);
       if (tasks.length === 0) return 0;
       const { routes } = await this.lanes.resolve(tasks.map((t) => t.type));
       const now = new Date().toISOString();
@@ -148,6 +170,7 @@ export class Dispatcher {
           ...(task.context_id ? { context_id: task.context_id } : {}),
           ...(task.bot_id ? { bot_id: task.bot_id } : {}),
           ...(task.swarm_id ? { swarm_id: task.swarm_id } : {}),
+          ...(task.submitted_by ? { api_key: task.submitted_by } : {}),
         };
         return this.js.publish(subject, codec.encode(message), { msgID: `${task.id}:${attempt}`, headers: h });
       },

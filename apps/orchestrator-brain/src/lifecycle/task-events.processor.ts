@@ -6,7 +6,7 @@ import {
   TaskCompletionsEvent,
   TaskStartedEvent,
 } from '@apiary/contracts';
-import type { TaskRepository } from '@apiary/persistence';
+import { BudgetRepository, SpendItem, TaskRepository } from '@apiary/persistence';
 import { contextFromCarrier, SpanKind, withSpan } from '@apiary/telemetry';
 import { LifecycleEvent, TaskLifecycle } from './task-lifecycle';
 
@@ -87,13 +87,26 @@ export class TaskEventsProcessor {
     }
     if (byTask.size === 0) return 0;
     const apply = () =>
-      this.repo.transaction(async (tx) => {
+      this.repo.transaction(async (tx, em) => {
         const tasks = await tx.lockByIds([...byTask.keys()]);
         const botOf = new Map(tasks.map((t) => [t.id, t.bot_id ?? null]));
         const { updates, transitions } = this.lifecycle.decideMany(tasks, (t) => byTask.get(t.id) ?? [], this.now());
         const applied = await tx.applyUpdates(updates, transitions);
-        // Fleet counter of bot tasks executed, in the same transaction (GET /bots/stats).
         const appliedSet = new Set(applied);
+        // Spend of the attempts applied, into their batch, swarm and workflow budgets;
+        // a spent budget cancels its tasks not started (docs/ai-work.md "Budgets").
+        const spend: SpendItem[] = [];
+        for (const [taskId, events] of byTask) {
+          if (!appliedSet.has(taskId)) continue;
+          for (const e of events) {
+            if (e.kind === 'completed' && typeof e.event.cost_usd === 'number' && e.event.cost_usd > 0) spend.push({ task_id: taskId, cost_usd: e.event.cost_usd });
+          }
+        }
+        if (spend.length > 0) {
+          const exceeded = await BudgetRepository.addSpend(em, spend);
+          if (exceeded.length > 0) await BudgetRepository.cancelNotStarted(em, exceeded);
+        }
+        // Fleet counter of bot tasks executed, in the same transaction (GET /bots/stats).
         const executed = updates.filter((u) => u.to_status === 'succeeded' && appliedSet.has(u.id) && botOf.get(u.id)).length;
         await tx.bumpCounter('tasks.executed', executed);
         return applied.length;

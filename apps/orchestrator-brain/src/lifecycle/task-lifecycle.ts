@@ -162,6 +162,15 @@ export class TaskLifecycle {
     move: (to: TaskStatus, reason: string) => void,
     retryTo: 'retrying' | 'queued' = 'retrying',
   ): void {
+    if (error.deferred) {
+      // No provider could be called for want of quota: back to the queue after the
+      // wait, and the attempt is not counted (docs/ai-work.md "Rate limits").
+      const waitMs = Math.max(1, Math.min(3_600_000, Number(error.retry_after_ms) || 1000));
+      update.not_before = new Date(now.getTime() + waitMs).toISOString();
+      update.max_attempts_add = 1;
+      move('queued', error.code === 'PROVIDER_THROTTLED' ? 'provider_throttled' : 'quota_wait');
+      return;
+    }
     update.error = error;
     if (error.exhausted) {
       // The handler already spent the retries (every routed service tried): dead letter now.

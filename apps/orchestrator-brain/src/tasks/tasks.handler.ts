@@ -43,7 +43,7 @@ export class TasksHandler {
   /** @throws ApiaryError naming the first bad task's index */
   @MessagePattern(BRAIN_SUBMIT_BATCH)
   submitBatch(@Payload() req: SubmitBatchRequest): Promise<SubmitBatchReply> {
-    return this.intake.submitBatch(req.tasks, req.fairness_key ?? null);
+    return this.intake.submitBatch(req.tasks, req.fairness_key ?? null, req.max_cost_usd);
   }
 
   /** @throws ApiaryError TASK_NOT_FOUND */

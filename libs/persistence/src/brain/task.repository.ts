@@ -24,6 +24,15 @@ export interface NewTaskRow {
   external?: boolean;
   /** Memory context handed to the handler. */
   context_id?: string | null;
+  /** Quota group of a task routed to registered services (dispatch gate; docs/ai-work.md "Rate limits"). */
+  quota_group?: string | null;
+  /** Id of the API key that submitted it. */
+  submitted_by?: string | null;
+  /** Result-cache key and TTL (s) when the type's policy caches results (docs/ai-work.md "Result cache"). */
+  cache_key?: string | null;
+  cache_ttl_s?: number | null;
+  /** Served from the result cache: written `succeeded` with this result, never dispatched. */
+  cached_result?: unknown;
 }
 
 /** A task claimed for dispatch. */
@@ -41,6 +50,10 @@ export interface ClaimedTask {
   bot_max_concurrency?: number | null;
   /** Tasks of the same bot dispatched or running when claimed. */
   bot_in_flight?: number;
+  /** Id of the API key that submitted it. */
+  submitted_by?: string | null;
+  /** Its quota group (routed tasks). */
+  quota_group?: string | null;
 }
 
 /** The fields of an in-flight task that lifecycle decisions need. */
@@ -76,6 +89,8 @@ export interface TaskUpdate {
   finished_at?: string | null;
   not_before?: string | null;
   lease_expires_at?: string | null;
+  /** Attempts added to `max_attempts` (a deferred attempt is not counted). */
+  max_attempts_add?: number;
 }
 
 type Row = Record<string, unknown>;
@@ -103,6 +118,34 @@ export function toTaskView(r: Row): TaskView {
 }
 
 const VIEW_COLUMNS = `id, type, status, priority, score, attempts, result, error, batch_id, created_at, started_at, finished_at`;
+
+/** Columns of a claimed task (`t`: tasks; `f.n`: its bot's tasks in flight). */
+const CLAIM_COLUMNS = `t.id, t.type, t.data, t.priority, t.score, t.attempts, t.trace_carrier, t.bot_id, t.bot_max_concurrency,
+  t.swarm_id, t.context_id, t.submitted_by, t.quota_group, coalesce(f.n, 0) AS bot_in_flight`;
+
+/** Lateral count of the claimed task's bot's tasks dispatched or running. */
+const BOT_IN_FLIGHT = `SELECT count(*) AS n FROM tasks x
+  WHERE t.bot_id IS NOT NULL AND x.bot_id = t.bot_id AND x.bot_id IS NOT NULL AND x.status IN ('dispatched', 'running')`;
+
+/** Maps a claimed row. */
+function toClaimed(r: Row): ClaimedTask {
+  return {
+    id: String(r.id),
+    type: String(r.type),
+    data: (r.data as Record<string, unknown>) ?? {},
+    priority: r.priority as PriorityLevel,
+    score: Number(r.score),
+    attempts: Number(r.attempts),
+    trace_carrier: (r.trace_carrier as Record<string, string> | null) ?? null,
+    bot_id: (r.bot_id as string | null) ?? null,
+    swarm_id: (r.swarm_id as string | null) ?? null,
+    context_id: (r.context_id as string | null) ?? null,
+    bot_max_concurrency: r.bot_max_concurrency == null ? null : Number(r.bot_max_concurrency),
+    bot_in_flight: Number(r.bot_in_flight ?? 0),
+    submitted_by: (r.submitted_by as string | null) ?? null,
+    quota_group: (r.quota_group as string | null) ?? null,
+  };
+}
 
 /**
  * SQL access to `tasks` and `task_transitions` for the orchestrator-brain. Every
@@ -135,23 +178,27 @@ export class TaskRepository {
            id uuid, type text, data jsonb, priority text, score double precision, rank double precision,
            max_attempts int, idempotency_key text, batch_id uuid, fairness_key text, trace_carrier jsonb,
            created_at timestamptz, bot_id uuid, swarm_id uuid, bot_max_concurrency int, external boolean,
-           context_id text, ord int)
+           context_id text, quota_group text, submitted_by text, cache_key text, cache_ttl_s int, cached boolean,
+           cached_result jsonb, ord int)
        ), ins AS (
          INSERT INTO tasks (id, type, data, priority, score, rank, status, max_attempts, idempotency_key,
                             batch_id, fairness_key, trace_carrier, created_at, bot_id, swarm_id, bot_max_concurrency, external,
-                            context_id)
-         SELECT id, type, coalesce(data, '{}'::jsonb), priority, score, rank, 'queued', max_attempts,
+                            context_id, quota_group, submitted_by, cache_key, cache_ttl_s, result, started_at, finished_at)
+         SELECT id, type, coalesce(data, '{}'::jsonb), priority, score, rank,
+                CASE WHEN cached THEN 'succeeded' ELSE 'queued' END, max_attempts,
                 idempotency_key, batch_id, fairness_key, trace_carrier, coalesce(created_at, now()),
-                bot_id, swarm_id, bot_max_concurrency, coalesce(external, false), context_id
+                bot_id, swarm_id, bot_max_concurrency, coalesce(external, false), context_id, quota_group, submitted_by,
+                cache_key, cache_ttl_s, CASE WHEN cached THEN cached_result END,
+                CASE WHEN cached THEN now() END, CASE WHEN cached THEN now() END
            FROM x ORDER BY ord
          ON CONFLICT ((coalesce(fairness_key, '')), idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-         RETURNING id
+         RETURNING id, status
        ), tr AS (
          INSERT INTO task_transitions (task_id, from_status, to_status, attempt, reason)
-         SELECT id, NULL, 'queued', 0, 'submitted' FROM ins
+         SELECT id, NULL, status, 0, CASE WHEN status = 'succeeded' THEN 'cache_hit' ELSE 'submitted' END FROM ins
        )
        SELECT id FROM ins`,
-      [JSON.stringify(rows.map((r, ord) => ({ ...r, ord })))],
+      [JSON.stringify(rows.map((r, ord) => ({ ...r, cached: r.cached_result !== undefined, ord })))],
     );
     return new Set(inserted.map((r) => r.id));
   }
@@ -252,38 +299,51 @@ export class TaskRepository {
    * skipping rows other brain replicas hold and tasks whose bot already runs
    * `bot_max_concurrency` tasks (virtual actors run one task at a time by
    * default). Two tasks of one bot in the same claim are thinned by the caller
-   * using `bot_in_flight`. External tasks are never claimed here. Call inside
+   * using `bot_in_flight`. External tasks are never claimed here, nor tasks
+   * deferred to a later time (`not_before`), nor tasks of the `gatedGroups` (routed
+   * tasks under provider limits, claimed by {@link lockQueuedInGroups}). Call inside
    * {@link transaction}.
+   * @param limit most tasks to lock
+   * @param gatedGroups quota groups claimed apart
    */
-  async lockQueued(limit: number): Promise<ClaimedTask[]> {
+  async lockQueued(limit: number, gatedGroups: string[] = []): Promise<ClaimedTask[]> {
     const rows = await this.query(
-      `SELECT t.id, t.type, t.data, t.priority, t.score, t.attempts, t.trace_carrier, t.bot_id, t.bot_max_concurrency,
-              t.swarm_id, t.context_id, coalesce(f.n, 0) AS bot_in_flight
+      `SELECT ${CLAIM_COLUMNS}
          FROM tasks t
-         LEFT JOIN LATERAL (
-           SELECT count(*) AS n FROM tasks x
-            WHERE t.bot_id IS NOT NULL AND x.bot_id = t.bot_id AND x.bot_id IS NOT NULL
-              AND x.status IN ('dispatched', 'running')
-         ) f ON true
+         LEFT JOIN LATERAL (${BOT_IN_FLIGHT}) f ON true
         WHERE t.status = 'queued' AND NOT t.external
+          AND (t.not_before IS NULL OR t.not_before <= now())
+          AND (t.quota_group IS NULL OR NOT (t.quota_group = ANY($2::text[])))
           AND (t.bot_id IS NULL OR f.n < t.bot_max_concurrency)
         ORDER BY t.rank DESC LIMIT $1 FOR UPDATE OF t SKIP LOCKED`,
-      [limit],
+      [limit, gatedGroups],
     );
-    return rows.map((r) => ({
-      id: String(r.id),
-      type: String(r.type),
-      data: (r.data as Record<string, unknown>) ?? {},
-      priority: r.priority as PriorityLevel,
-      score: Number(r.score),
-      attempts: Number(r.attempts),
-      trace_carrier: (r.trace_carrier as Record<string, string> | null) ?? null,
-      bot_id: (r.bot_id as string | null) ?? null,
-      swarm_id: (r.swarm_id as string | null) ?? null,
-      context_id: (r.context_id as string | null) ?? null,
-      bot_max_concurrency: r.bot_max_concurrency == null ? null : Number(r.bot_max_concurrency),
-      bot_in_flight: Number(r.bot_in_flight ?? 0),
-    }));
+    return rows.map(toClaimed);
+  }
+
+  /**
+   * Locks, per quota group, up to its limit of queued tasks in rank order (the
+   * dispatch gate of routed tasks under provider limits; docs/ai-work.md "Rate
+   * limits"): index `tasks_queued_quota_group`. Call inside {@link transaction}.
+   * @param groups quota group → most tasks to claim
+   */
+  async lockQueuedInGroups(groups: { group: string; limit: number }[]): Promise<ClaimedTask[]> {
+    const wanted = groups.filter((g) => g.limit > 0);
+    if (wanted.length === 0) return [];
+    const rows = await this.query(
+      `SELECT c.* FROM unnest($1::text[], $2::int[]) AS g(grp, lim)
+       CROSS JOIN LATERAL (
+         SELECT ${CLAIM_COLUMNS}
+           FROM tasks t
+           LEFT JOIN LATERAL (${BOT_IN_FLIGHT}) f ON true
+          WHERE t.status = 'queued' AND t.quota_group = g.grp AND NOT t.external
+            AND (t.not_before IS NULL OR t.not_before <= now())
+            AND (t.bot_id IS NULL OR f.n < t.bot_max_concurrency)
+          ORDER BY t.rank DESC LIMIT g.lim FOR UPDATE OF t SKIP LOCKED
+       ) c`,
+      [wanted.map((g) => g.group), wanted.map((g) => g.limit)],
+    );
+    return rows.map(toClaimed);
   }
 
   /**
@@ -361,7 +421,7 @@ export class TaskRepository {
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
            id uuid, from_status text, to_status text, attempt int, reason text, result jsonb, error jsonb,
            has_result boolean, has_error boolean, runner text, started_at timestamptz, finished_at timestamptz,
-           not_before timestamptz, lease_expires_at timestamptz)
+           not_before timestamptz, lease_expires_at timestamptz, max_attempts_add int)
        ), up AS (
          UPDATE tasks t SET
            status = x.to_status,
@@ -372,9 +432,17 @@ export class TaskRepository {
            finished_at = coalesce(x.finished_at, t.finished_at),
            not_before = x.not_before,
            lease_expires_at = x.lease_expires_at,
+           max_attempts = t.max_attempts + coalesce(x.max_attempts_add, 0),
            updated_at = now()
          FROM x WHERE t.id = x.id AND t.status = x.from_status AND t.attempts = x.attempt
-         RETURNING t.id
+         RETURNING t.id, t.type, t.cache_key, t.cache_ttl_s, x.to_status, x.result
+       ), cache AS (
+         -- A cacheable task that succeeded stores its result (docs/ai-work.md "Result cache").
+         INSERT INTO result_cache AS c (key, task_type, result, expires_at)
+         SELECT DISTINCT ON (cache_key) cache_key, type, result, now() + make_interval(secs => cache_ttl_s)
+           FROM up WHERE to_status = 'succeeded' AND cache_key IS NOT NULL AND cache_ttl_s > 0 AND result IS NOT NULL
+          ORDER BY cache_key
+         ON CONFLICT (key) DO UPDATE SET result = excluded.result, expires_at = excluded.expires_at, created_at = now()
        ), tr AS (
          INSERT INTO task_transitions (task_id, from_status, to_status, attempt, reason)
          SELECT y.task_id, y.from_status, y.to_status, y.attempt, y.reason

@@ -138,11 +138,13 @@ export class TaskResultRepository {
           const stored = inserted.map((r) => unique.get(resultKey(r.task_id, r.attempt))).filter((r): r is TaskResultRow => r !== undefined);
           const nowMs = this.now();
           const calls = statsOf(stored);
+          // Results served from the cache ran nowhere: they are stored, not learned from.
+          const ran = stored.filter((r) => !r.cached);
           await ServiceStatsRepository.add(em, calls);
-          await MemoryStatsRepository.add(em, [...stored.map(typeSample), ...calls], nowMs);
+          await MemoryStatsRepository.add(em, [...ran.map(typeSample), ...calls], nowMs);
           await RunnerStatsRepository.add(
             em,
-            stored.map((r) => ({ runner: r.runner, latency_ms: r.latency_ms, at: r.finished_at })),
+            ran.map((r) => ({ runner: r.runner, latency_ms: r.latency_ms, at: r.finished_at })),
             nowMs,
           );
         }

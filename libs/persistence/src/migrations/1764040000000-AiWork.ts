@@ -75,6 +75,7 @@ export class AiWork1764040000000 implements MigrationInterface {
         "expires_at" timestamptz NOT NULL
       )`);
     await q.query(`CREATE INDEX "result_cache_expires" ON "result_cache" ("expires_at")`);
+    await q.query(`INSERT INTO "fleet_counters" ("key") VALUES ('cache.hits'), ('cache.misses') ON CONFLICT DO NOTHING`);
     await q.query(`
       CREATE TABLE "budgets" (
         "scope" text PRIMARY KEY,
@@ -104,6 +105,7 @@ export class AiWork1764040000000 implements MigrationInterface {
       ALTER TABLE "task_results" DROP COLUMN "model", DROP COLUMN "prompt_tokens", DROP COLUMN "completion_tokens",
         DROP COLUMN "cost_usd", DROP COLUMN "cached", DROP COLUMN "api_key"`);
     await q.query(`DROP TABLE "budgets"`);
+    await q.query(`DELETE FROM "fleet_counters" WHERE "key" IN ('cache.hits', 'cache.misses')`);
     await q.query(`DROP TABLE "result_cache"`);
     await q.query(`DROP INDEX "tasks_queued_quota_group"`);
     await q.query(`ALTER TABLE "tasks" DROP COLUMN "quota_group", DROP COLUMN "submitted_by", DROP COLUMN "cache_key", DROP COLUMN "cache_ttl_s"`);
