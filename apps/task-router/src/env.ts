@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsOptional, IsUrl, Matches, Max, Min, registerDecorator, ValidateIf, ValidationArguments } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsUrl, isURL, Matches, Max, Min, registerDecorator, ValidateIf, ValidationArguments } from 'class-validator';
 import { ENV_VAR_NAME_PATTERN, ROUTING_STRATEGIES, RoutingStrategy } from '@apiary/contracts';
 import { DatabaseServiceEnv } from '@apiary/service-kit';
 import { checkLlmServiceName, llmVariablesSet, modelNames, parseModelList, parsePricing } from './registry/env-services';
@@ -16,9 +16,12 @@ function urlMessage(variable: string): string {
  * Checks a variable with a parser of registry/env-services.ts; the message is the
  * parser's (loadEnv prefixes it with the variable's name).
  * @param parse throws an error whose message says what is wrong
+ * @param whenMissing message when the variable is unset (for variables validated
+ *   conditionally with `ValidateIf`); default "must be a string"
  */
-function ParsesWith(parse: (value: string, env: Record<string, unknown>) => unknown): PropertyDecorator {
+function ParsesWith(parse: (value: string, env: Record<string, unknown>) => unknown, whenMissing?: (env: Record<string, unknown>) => string): PropertyDecorator {
   const problem = (value: unknown, args: ValidationArguments): string | undefined => {
+    if (value === undefined && whenMissing) return whenMissing(args.object as Record<string, unknown>);
     if (typeof value !== 'string') return `${args.property} must be a string`;
     try {
       parse(value, args.object as Record<string, unknown>);
@@ -122,8 +125,12 @@ export class RouterEnv extends DatabaseServiceEnv {
    * (e.g. `http://127.0.0.1:11434/v1`). Required when another `APIARY_LLM_*` variable is set.
    */
   @ValidateIf((o: RouterEnv) => o.APIARY_LLM_BASE_URL !== undefined || llmVariablesSet(o as unknown as Record<string, unknown>).length > 0)
-  @IsDefined({ message: (a: ValidationArguments) => `APIARY_LLM_BASE_URL is required when ${llmVariablesSet(a.object as Record<string, unknown>).join(', ')} is set` })
-  @IsUrl(SERVICE_URL, { message: urlMessage('APIARY_LLM_BASE_URL') })
+  @ParsesWith(
+    (v) => {
+      if (!isURL(v, SERVICE_URL)) throw new Error(urlMessage('APIARY_LLM_BASE_URL'));
+    },
+    (env) => `APIARY_LLM_BASE_URL is required when ${llmVariablesSet(env).join(', ')} is set`,
+  )
   APIARY_LLM_BASE_URL?: string;
 
   /** Name of the environment variable holding the provider's API key on bot-runtime (the name, never the key). */

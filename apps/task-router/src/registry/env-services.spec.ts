@@ -129,7 +129,10 @@ describe('RouterEnv: services from the environment, validated at boot', () => {
   });
 
   it('requires APIARY_LLM_BASE_URL when another APIARY_LLM_* variable is set', () => {
-    expect(problems({ APIARY_LLM_MODELS: 'phi3.5', APIARY_LLM_RPM: '60' })).toContain('APIARY_LLM_BASE_URL is required when APIARY_LLM_MODELS, APIARY_LLM_RPM is set');
+    const text = problems({ APIARY_LLM_MODELS: 'phi3.5', APIARY_LLM_RPM: '60' });
+    expect(text.split('\n').filter((l) => l.trim().startsWith('APIARY_LLM_BASE_URL:'))).toEqual([
+      '  APIARY_LLM_BASE_URL: APIARY_LLM_BASE_URL is required when APIARY_LLM_MODELS, APIARY_LLM_RPM is set',
+    ]);
   });
 
   it('never prints the value of a secret-looking variable', () => {
