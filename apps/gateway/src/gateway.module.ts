@@ -18,6 +18,7 @@ import { BatchesController } from './workflows/batches.handler';
 import { SchedulesController } from './workflows/schedules.handler';
 import { MemoryController } from './memory/memory.handler';
 import { ImprovementController } from './improvement/improvement.handler';
+import { CostsController } from './ai/costs.handler';
 
 /**
  * Root module of the gateway: the service kit (env, NATS connection, RPC client
@@ -51,6 +52,7 @@ export class GatewayModule {
         WorkflowDefinitionsController,
         BatchesController,
         SchedulesController,
+        CostsController,
         HealthController,
         createHealthController('gateway'),
       ],

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
-  BotTaskInput,
+  SwarmTaskInput,
   BRAIN_SWARMS_ASSIGN,
   BRAIN_SWARMS_BATCH,
   BRAIN_SWARMS_BOTS,
@@ -20,6 +20,7 @@ import {
 } from '@apiary/contracts';
 import { NatsRpcClient, RPC_CLIENT, SERVICE_ENV } from '@apiary/service-kit';
 import type { GatewayEnv } from '../config/gateway.env';
+import { FairnessKey } from '../auth/api-key.guard';
 import { API_KEY_ROUTE_ERRORS, ApiErrors, JSON_BODY_ERRORS } from '../openapi/api-docs.decorators';
 import { SwarmAssignmentDto, SwarmBatchViewDto, SwarmBotPageDto, SwarmCreatedViewDto, SwarmViewDto } from '../openapi/responses.dto';
 import { ResizeBody, SwarmBotsQuery } from './bots.dto';
@@ -90,13 +91,14 @@ export class SwarmsController {
   @ApiOperation({
     summary: 'Assign a task to every bot of a swarm (fan-out)',
     description:
-      '`data.items` (an array) with `data.chunk_size` is split into chunks over the bots; otherwise one task per bot. ' +
+      '`data.items` (an array) with `data.chunk_size` is split into chunks over the bots; `data.dataset` with `data.chunk_size` into row ranges; otherwise one task per bot. ' +
+      '`max_cost_usd` is the budget of the batch. ' +
       'Follow the batch with `GET /swarms/{swarm_id}/batches/{batch_id}`.',
   })
   @ApiCreatedResponse({ type: SwarmAssignmentDto })
-  @ApiErrors(...JSON_BODY_ERRORS, 'SWARM_NOT_FOUND', 'CAPABILITY_MISMATCH', 'INVALID_TASK_DATA')
-  assign(@Param() params: SwarmIdRequest, @Body() task: BotTaskInput): Promise<SwarmAssignment> {
-    return this.rpc.request<SwarmAssignment>(BRAIN_SWARMS_ASSIGN, { swarm_id: params.swarm_id, task }, this.slow);
+  @ApiErrors(...JSON_BODY_ERRORS, 'SWARM_NOT_FOUND', 'CAPABILITY_MISMATCH', 'INVALID_TASK_DATA', 'BUDGET_EXCEEDED')
+  assign(@Param() params: SwarmIdRequest, @Body() task: SwarmTaskInput, @FairnessKey() fairnessKey: string): Promise<SwarmAssignment> {
+    return this.rpc.request<SwarmAssignment>(BRAIN_SWARMS_ASSIGN, { swarm_id: params.swarm_id, task, api_key: fairnessKey }, this.slow);
   }
 
   /** `GET /swarms/{swarm_id}/batches/{batch_id}`: progress, and the fan-in result when done. */

@@ -17,6 +17,11 @@ import {
   RoutingStats,
   RoutingStrategy,
   ServiceView,
+  ModelPricing,
+  ServiceLimits,
+  ServiceModel,
+  ServiceProtocol,
+  ServiceUsage,
 } from '@apiary/contracts';
 
 /*
@@ -55,6 +60,24 @@ export class ServiceViewDto implements ServiceView {
   last_checked_at!: string | null;
   registered_at!: string;
   updated_at!: string;
+  /** `process` (`POST {endpoint}/process`) or `openai` (Chat Completions at the base URL `endpoint`). */
+  @ApiProperty({ enum: ['process', 'openai'] })
+  protocol!: ServiceProtocol;
+  /** Models with their class (`openai` services). */
+  @ApiProperty({ type: [ServiceModel] })
+  models!: ServiceModel[];
+  /** Name of the environment variable holding the API key on bot-runtime (never the key). */
+  @ApiProperty({ type: String, nullable: true })
+  api_key_env!: string | null;
+  /** Model → USD per million tokens. */
+  @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/ModelPricing' } })
+  pricing!: Record<string, ModelPricing>;
+  /** Limits held across every bot-runtime replica. */
+  @ApiProperty({ type: ServiceLimits })
+  limits!: ServiceLimits;
+  /** Live use of the limits: requests and tokens of the last minute, calls in flight, 429 pause. */
+  @ApiProperty({ type: ServiceUsage, nullable: true })
+  usage!: ServiceUsage | null;
 }
 
 /** `GET /services`. */
@@ -83,11 +106,26 @@ export class RetryStrategyDto implements RetryStrategy {
   base_delay_ms!: number;
 }
 
-/** A service to call. */
+/** A service to call (with its model, for an `openai` service). */
 @ApiSchema({ name: 'RouteTarget' })
 export class RouteTargetDto implements RouteTarget {
   service_name!: string;
   endpoint!: string;
+  @ApiProperty({ enum: ['process', 'openai'], required: false })
+  protocol?: ServiceProtocol;
+  /** Model to ask for (`openai`). */
+  model?: string;
+  /** Its class, when declared. */
+  @ApiProperty({ enum: ['small', 'medium', 'large', 'code'], required: false, nullable: true })
+  model_class?: 'small' | 'medium' | 'large' | 'code' | null;
+  @ApiProperty({ type: ModelPricing, required: false, nullable: true })
+  price?: ModelPricing | null;
+  @ApiProperty({ type: ServiceLimits, required: false })
+  limits?: ServiceLimits;
+  @ApiProperty({ type: String, required: false, nullable: true })
+  api_key_env?: string | null;
+  /** Paused by its provider's 429 until then (ISO-8601). */
+  throttled_until?: string;
 }
 
 /** `POST /route` (seed 002 `route_task`). */
@@ -99,6 +137,8 @@ export class RouteDecisionDto implements RouteDecision {
   endpoint!: string;
   fallback_services!: string[];
   fallbacks!: RouteTargetDto[];
+  /** The primary's full target. */
+  primary?: RouteTargetDto;
   strategy!: RoutingStrategy;
   retry_strategy!: RetryStrategyDto;
   reasoning!: string;
@@ -113,6 +153,10 @@ export class RoutingPolicyViewDto implements RoutingPolicyView {
   task_type!: string;
   strategy!: RoutingStrategy;
   retry_strategy!: RetryStrategyDto;
+  /** Weight of cost in `learned` routing (0: ignored; default 1). */
+  cost_weight!: number;
+  /** Result cache time to live, seconds (0: off). */
+  cache_ttl_s!: number;
   updated_at!: string | null;
 }
 
@@ -192,8 +236,11 @@ export class DecisionAlternativeDto implements DecisionAlternative {
   mean_latency_ms!: number | null;
   /** Results seen in the learning window. */
   samples!: number;
-  /** The Thompson draw used (success draw × latency utility). */
+  /** The Thompson draw used (success draw × latency utility × cost utility). */
   sampled_score!: number;
+  /** Expected cost of one successful call, USD (null: unknown or free). */
+  @ApiProperty({ type: Number, nullable: true, required: false })
+  expected_cost_usd?: number | null;
 }
 
 /** Resources allocated by a decision. */

@@ -77,7 +77,7 @@ export class TasksController {
   @ApiCreatedResponse({ type: SubmitBatchReplyDto, description: 'The batch and its task ids, in submit order.' })
   @ApiErrors(...JSON_BODY_ERRORS, 'BATCH_TOO_LARGE', 'UNKNOWN_TASK_TYPE', 'INVALID_TASK_DATA', 'IDEMPOTENCY_CONFLICT')
   submitBatch(@Body() body: SubmitBatchBody, @FairnessKey() fairnessKey: string): Promise<SubmitBatchReply> {
-    const request: SubmitBatchRequest = { tasks: body.tasks, fairness_key: fairnessKey };
+    const request: SubmitBatchRequest = { tasks: body.tasks, fairness_key: fairnessKey, max_cost_usd: body.max_cost_usd };
     return this.rpc.request<SubmitBatchReply>(BRAIN_SUBMIT_BATCH, request, { timeoutMs: this.env.APIARY_BATCH_RPC_TIMEOUT_MS });
   }
 

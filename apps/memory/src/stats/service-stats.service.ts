@@ -73,8 +73,9 @@ export class ServiceStatsService {
         failures: r.failures,
         mean_latency_ms: round3(r.latency_sum_ms / r.count),
         last_at: r.last_at.toISOString(),
-        cost_usd_sum: r.cost_usd_sum,
-        tokens_sum: r.tokens_sum,
+        // Sums of priced calls only (docs/ai-work.md "Learned routing with cost").
+        ...(r.cost_usd_sum > 0 ? { cost_usd_sum: r.cost_usd_sum } : {}),
+        ...(r.tokens_sum > 0 ? { tokens_sum: r.tokens_sum } : {}),
       }));
   }
 

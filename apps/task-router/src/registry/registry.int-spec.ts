@@ -164,7 +164,7 @@ describe('service registry and module manager (NATS + PostgreSQL)', () => {
     const names = modules.map((m) => m.name);
     expect(names).toEqual(expect.arrayContaining(['http', 'noop', 'sleep', 'text.sentiment', 'database-connector', 'email-ai', 'finance-ai']));
     const builtin = await rpc.request<{ modules: ModuleView[] }>(ROUTER_MODULE_LIST, { category: 'builtin' });
-    expect(builtin.modules.map((m) => m.name)).toEqual(['http', 'noop', 'sleep', 'text.sentiment']);
+    expect(builtin.modules.map((m) => m.name)).toEqual(['data.process', 'http', 'llm.chat', 'noop', 'sleep', 'text.sentiment']);
     const enabled = await rpc.request<{ modules: ModuleView[] }>(ROUTER_MODULE_LIST, { enabled_only: 'true' });
     expect(enabled.modules.map((m) => m.name)).not.toContain('email-ai');
     expect(await rejection(() => rpc.request(ROUTER_MODULE_LIST, { enabled_only: 'yes' }))).toMatchObject({ code: 'VALIDATION_FAILED' });
@@ -182,7 +182,7 @@ describe('service registry and module manager (NATS + PostgreSQL)', () => {
     expect(summary.healthy + summary.degraded + summary.unhealthy).toBe(summary.enabled);
 
     const byCategory = await rpc.request<ModulesByCategory>(ROUTER_MODULE_BY_CATEGORY, {});
-    expect(byCategory.categories.builtin!.map((m) => m.name)).toEqual(['http', 'noop', 'sleep', 'text.sentiment']);
+    expect(byCategory.categories.builtin!.map((m) => m.name)).toEqual(['data.process', 'http', 'llm.chat', 'noop', 'sleep', 'text.sentiment']);
     expect(byCategory.categories.finance!.map((m) => m.name)).toEqual(['finance-ai']);
     expect(byCategory.categories.infrastructure!.map((m) => m.name)).toEqual(['database-connector']);
   });
@@ -200,8 +200,8 @@ describe('service registry and module manager (NATS + PostgreSQL)', () => {
     expect(reply.routes).toEqual([
       { task_type: 'noop', lane: 'noop', subject: 'apiary.work.noop', handler: 'noop', kind: 'builtin' },
       { task_type: 'sleep', lane: 'sleep', subject: 'apiary.work.sleep', handler: 'sleep', kind: 'builtin' },
-      { task_type: 'video_generation', lane: 'service', subject: 'apiary.work.service', handler: 'http', kind: 'service' },
-      { task_type: 'email_campaign', lane: 'service', subject: 'apiary.work.service', handler: 'http', kind: 'service' },
+      { task_type: 'video_generation', lane: 'service', subject: 'apiary.work.service', handler: 'http', kind: 'service', routed: true },
+      { task_type: 'email_campaign', lane: 'service', subject: 'apiary.work.service', handler: 'http', kind: 'service', routed: true },
     ]);
     // email_automation was dropped from email-ai's capabilities when it re-registered
     expect(reply.disabled).toEqual([]);

@@ -49,7 +49,7 @@ describe('LaneCatalog', () => {
     );
     const reply = catalog.routeAll(['email_campaign', 'archive', 'sleep', 'noop', 'mystery'], snapshot);
     expect(reply.routes).toEqual([
-      { task_type: 'email_campaign', lane: 'service', subject: 'apiary.work.service', handler: 'http', kind: 'service' },
+      { task_type: 'email_campaign', lane: 'service', subject: 'apiary.work.service', handler: 'http', kind: 'service', routed: true },
       { task_type: 'noop', lane: 'noop', subject: 'apiary.work.noop', handler: 'noop', kind: 'builtin' },
     ]);
     expect(reply.disabled).toEqual(['archive', 'sleep']);

@@ -64,7 +64,7 @@ export class LaneCatalog {
       if (directory.builtinEnabled(builtin) === false) return 'disabled';
       const lane = laneOf(builtin);
       return withPolicy(
-        { task_type: taskType, lane, subject: workSubject(lane), handler: builtin, kind: 'builtin', routed: builtin === LLM_CHAT_TASK_TYPE },
+        { task_type: taskType, lane, subject: workSubject(lane), handler: builtin, kind: 'builtin', ...(builtin === LLM_CHAT_TASK_TYPE ? { routed: true } : {}) },
         directory,
       );
     }

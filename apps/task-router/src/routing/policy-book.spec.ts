@@ -15,6 +15,8 @@ describe('PolicyBook', () => {
       task_type: 'email_campaign',
       strategy: 'learned',
       retry_strategy: { max_retries: 3, backoff: 'exponential', timeout: 30, base_delay_ms: 1000 },
+      cost_weight: 1,
+      cache_ttl_s: 0,
       updated_at: null,
     });
     expect(book.defaultPolicy().task_type).toBe('*');

@@ -121,7 +121,7 @@ describe('RouteService', () => {
     const { router, brain, counters } = setup(three, [], 'learned');
     brain.answer = () => decision('c', ['a', 'b'], 0.92);
     const d = await router.route({ task_type: 'email', priority: 'high' });
-    expect(brain.requests).toEqual([{ task_type: 'email', priority: 'high', candidates: ['a', 'b', 'c'], record: true }]);
+    expect(brain.requests).toEqual([{ task_type: 'email', priority: 'high', candidates: ['a', 'b', 'c'], record: true, cost_weight: 1 }]);
     expect([d.primary_service, ...d.fallback_services]).toEqual(['c', 'a', 'b']);
     expect(d).toMatchObject({ strategy: 'learned', confidence: 0.92 });
     expect(d.reasoning).toContain('c has the best sampled success rate');

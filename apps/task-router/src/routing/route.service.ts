@@ -3,7 +3,6 @@ import {
   ApiaryError,
   Decision,
   DecisionRequest,
-  LLM_CHAT_TASK_TYPE,
   RouteDecision,
   RouteRequest,
   RouteTarget,
@@ -217,7 +216,7 @@ export class RouteService {
       if (ordered) {
         return { ordered, strategy: 'learned', reasoning: `learned: ${decision.reasoning}`, confidence: decision.confidence };
       }
-      why = `the brain chose ${decision.selected_service}, which is not among the eligible candidates`;
+      why = `the brain chose ${decision.selected_service}, which is not among the eligible services`;
     } catch (err) {
       why = err instanceof ApiaryError ? `${err.code}: ${err.message}` : `error: ${String(err)}`;
     }

@@ -136,7 +136,7 @@ describe('routing over NATS (two replicas, PostgreSQL)', () => {
       confidence: 0.92,
     });
     expect(d.reasoning).toContain('marketing-ai had the highest Thompson draw');
-    expect(brain.requests.at(-1)).toEqual({ task_type: 'email_campaign', priority: 'high', candidates: ['content-ai', 'email-ai', 'marketing-ai'], record: true });
+    expect(brain.requests.at(-1)).toEqual({ task_type: 'email_campaign', priority: 'high', candidates: ['content-ai', 'email-ai', 'marketing-ai'], record: true, cost_weight: 1 });
 
     await route({ task_type: 'email_campaign', strategy: 'learned', exclude: ['email-ai'], track: false });
     expect(brain.requests.at(-1)).toMatchObject({ candidates: ['content-ai', 'marketing-ai'], record: false });

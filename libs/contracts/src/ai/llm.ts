@@ -17,7 +17,6 @@ import {
   registerDecorator,
   ValidateIf,
   ValidateNested,
-  ValidationArguments,
   ValidationOptions,
 } from 'class-validator';
 import { NotWith } from '../common/exclusive';
@@ -183,15 +182,15 @@ export class ServiceLimits {
 }
 
 /** Live use of a provider's limits (`GET /services/{name}` `usage`). */
-export interface ServiceUsage {
+export class ServiceUsage {
   /** Requests granted in the last 60 s. */
-  rpm: number;
+  rpm!: number;
   /** Tokens counted in the last 60 s (reservations corrected by `usage`). */
-  tpm: number;
+  tpm!: number;
   /** Calls holding a concurrency lease now. */
-  in_flight: number;
+  in_flight!: number;
   /** Paused by the provider's 429 until then (ISO-8601), or null. */
-  throttled_until: string | null;
+  throttled_until!: string | null;
 }
 
 /**
@@ -259,9 +258,10 @@ export function IsPricingTable(options?: ValidationOptions): PropertyDecorator {
 }
 
 /** A model of a service, normalised (what the registry stores and shows). */
-export interface ServiceModel {
-  name: string;
-  class: ModelClass | null;
+export class ServiceModel {
+  name!: string;
+  /** `small`, `medium`, `large`, `code`, or null when not declared. */
+  class!: ModelClass | null;
 }
 
 /**

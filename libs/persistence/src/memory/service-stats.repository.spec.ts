@@ -13,9 +13,9 @@ describe('aggregateServiceStats', () => {
       s({ service: 'email-ai', at: '2026-01-01T10:01:00.000Z' }),
     ]);
     expect(deltas).toEqual([
-      { task_type: 'email_campaign', service: 'content-ai', bucket: '2026-01-01T10:00:00.000Z', count: 1, successes: 1, failures: 0, latency_sum_ms: 200, last_at: '2026-01-01T10:00:05.000Z' },
-      { task_type: 'email_campaign', service: 'email-ai', bucket: '2026-01-01T10:00:00.000Z', count: 2, successes: 1, failures: 1, latency_sum_ms: 50, last_at: '2026-01-01T10:00:59.999Z' },
-      { task_type: 'email_campaign', service: 'email-ai', bucket: '2026-01-01T10:01:00.000Z', count: 1, successes: 1, failures: 0, latency_sum_ms: 10, last_at: '2026-01-01T10:01:00.000Z' },
+      { task_type: 'email_campaign', service: 'content-ai', bucket: '2026-01-01T10:00:00.000Z', count: 1, successes: 1, failures: 0, latency_sum_ms: 200, last_at: '2026-01-01T10:00:05.000Z', cost_usd_sum: 0, tokens_sum: 0 },
+      { task_type: 'email_campaign', service: 'email-ai', bucket: '2026-01-01T10:00:00.000Z', count: 2, successes: 1, failures: 1, latency_sum_ms: 50, last_at: '2026-01-01T10:00:59.999Z', cost_usd_sum: 0, tokens_sum: 0 },
+      { task_type: 'email_campaign', service: 'email-ai', bucket: '2026-01-01T10:01:00.000Z', count: 1, successes: 1, failures: 0, latency_sum_ms: 10, last_at: '2026-01-01T10:01:00.000Z', cost_usd_sum: 0, tokens_sum: 0 },
     ]);
   });
 
