@@ -193,12 +193,13 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
     },
     {
       provide: FleetService,
-      inject: [BotRepository, SERVICE_ENV],
-      useFactory: (bots: BotRepository, env: BrainEnv) => new FleetService(bots, { maxBots: env.APIARY_MAX_BOTS }),
+      inject: [BotRepository, SERVICE_ENV, DATA_SOURCE],
+      useFactory: (bots: BotRepository, env: BrainEnv, ds: DataSource) =>
+        new FleetService(bots, { maxBots: env.APIARY_MAX_BOTS }, (scope, max) => BudgetRepository.upsert(ds, scope, max)),
     },
     {
       provide: AssignmentService,
-      inject: [BotRepository, TASK_REPOSITORY, TaskWriter, LANE_RESOLVER, PRIORITY_POLICY, TASK_LIFECYCLE, COMPLETION_PUBLISHER, SERVICE_ENV, Dispatcher],
+      inject: [BotRepository, TASK_REPOSITORY, TaskWriter, LANE_RESOLVER, PRIORITY_POLICY, TASK_LIFECYCLE, COMPLETION_PUBLISHER, SERVICE_ENV, Dispatcher, DATA_SOURCE],
       useFactory: (
         bots: BotRepository,
         tasks: TaskRepository,
@@ -209,8 +210,13 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
         publishMany: CompletionPublisher,
         env: BrainEnv,
         d: Dispatcher,
+        ds: DataSource,
       ) => {
         const publish = (event: TaskCompletedEvent) => publishMany([event]);
+        const budgets = {
+          create: (scope: string, max: number) => BudgetRepository.upsert(ds, scope, max),
+          exceeded: async (scopes: string[]) => (await BudgetRepository.get(ds, scopes)).filter((b) => b.exceeded_at !== null).map((b) => b.scope),
+        };
         return new AssignmentService(
           bots,
           tasks,
@@ -221,6 +227,7 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
           publish,
           { maxAttempts: env.APIARY_MAX_ATTEMPTS, fairShareS: env.APIARY_FAIR_SHARE_MS / 1000, externalLeaseMs: env.APIARY_EXTERNAL_LEASE_MS },
           () => d.nudge(),
+          budgets,
         );
       },
     },

@@ -7,6 +7,8 @@ import {
   LeasedTask,
   SwarmAssignment,
   SwarmBatchView,
+  SwarmTaskInput,
+  quotaGroupOf,
   TaskCompletedEvent,
   TaskView,
   Tier,
@@ -32,6 +34,14 @@ export interface AssignmentConfig {
 /** Publishes a completion event for memory (port; JetStream in production). */
 export type CompletionPublisher = (event: TaskCompletedEvent) => Promise<void>;
 
+/** Budgets of swarms and batches (docs/ai-work.md "Budgets"). */
+export interface AssignmentBudgets {
+  /** Creates a budget. */
+  create(scope: string, maxCostUsd: number): Promise<void>;
+  /** @returns those of the scopes whose budget is spent */
+  exceeded(scopes: string[]): Promise<string[]>;
+}
+
 
 /**
  * Task assignment to bots and swarms (seed 001 "Task Assignment"; seed 003 batch
@@ -52,6 +62,7 @@ export class AssignmentService {
    * @param publishCompletion publishes external completions for memory
    * @param config attempts, fair-share cost (s), external lease (ms)
    * @param onQueued wakes the dispatcher
+   * @param budgets swarm and batch budgets (absent: none)
    */
   constructor(
     private readonly bots: BotRepository,
@@ -63,15 +74,26 @@ export class AssignmentService {
     private readonly publishCompletion: CompletionPublisher,
     private readonly config: AssignmentConfig,
     private readonly onQueued: () => void = () => undefined,
+    private readonly budgets?: AssignmentBudgets,
   ) {}
 
   /** @throws ApiaryError `MODULE_DISABLED` when the type's module is disabled */
   private async isExternal(type: string): Promise<boolean> {
+    return (await this.laneInfo(type)).external;
+  }
+
+  /**
+   * Whether a type is external (no runtime handler) and whether it calls registered
+   * services (its tasks get a quota group: docs/ai-work.md "Rate limits").
+   * @throws ApiaryError `MODULE_DISABLED` when the type's module is disabled
+   */
+  private async laneInfo(type: string): Promise<{ external: boolean; routed: boolean }> {
     const { routes, disabled } = await this.lanes.resolve([type]);
     if (disabled.includes(type)) {
       throw new ApiaryError('MODULE_DISABLED', `type: the module serving "${type}" is disabled`, { field: 'type', disabled_types: disabled });
     }
-    return !routes.has(type);
+    const route = routes.get(type);
+    return { external: !route, routed: route?.routed === true };
   }
 
   private checkCapability(capabilities: string[], type: string, who: string): void {
@@ -93,8 +115,11 @@ export class AssignmentService {
     if (bot.status !== 'active') throw new ApiaryError('BOT_RETIRED', `bot ${botId} is retired`, { bot_id: botId });
     this.checkCapability(bot.capabilities, task.type, `bot ${botId}`);
     assertTaskData(task.type, task.data);
-    const external = await this.isExternal(task.type);
-    const row = this.row(task, bot.tier, { bot_id: bot.id, swarm_id: bot.swarm_id, bot_max_concurrency: bot.max_concurrency, external });
+    const { external, routed } = await this.laneInfo(task.type);
+    const row = this.row(task, bot.tier, {
+      bot_id: bot.id, swarm_id: bot.swarm_id, bot_max_concurrency: bot.max_concurrency, external,
+      quota_group: routed ? quotaGroupOf(task.type, task.data) : null, submitted_by: fairnessKey,
+    });
     const ids = await this.writer.write([row], fairnessKey);
     this.onQueued();
     return { task_id: ids.get(0) as string, bot_id: botId, task_type: task.type, status: 'assigned', assigned_at: row.created_at };
@@ -127,13 +152,19 @@ export class AssignmentService {
    * INSERT ... SELECT. The swarm is the tasks' fairness key.
    * @throws ApiaryError `SWARM_NOT_FOUND`, `CAPABILITY_MISMATCH`, `INVALID_TASK_DATA`
    */
-  async assignToSwarm(swarmId: string, task: BotTaskInput): Promise<SwarmAssignment> {
+  async assignToSwarm(swarmId: string, task: SwarmTaskInput, apiKey: string | null = null): Promise<SwarmAssignment> {
     const swarm = await this.bots.findSwarm(swarmId);
     if (!swarm || swarm.status !== 'active') throw new ApiaryError('SWARM_NOT_FOUND', `swarm ${swarmId} not found`, { swarm_id: swarmId });
     this.checkCapability(swarm.capabilities, task.type, `swarm ${swarmId}`);
     const data = task.data ?? {};
-    const external = await this.isExternal(task.type);
+    const { external, routed } = await this.laneInfo(task.type);
     const batchId = randomUUID();
+    // A spent swarm budget takes no new work; a batch budget exists before its tasks (docs/ai-work.md "Budgets").
+    if (this.budgets && (await this.budgets.exceeded([`swarm:${swarmId}`])).length > 0) {
+      throw new ApiaryError('BUDGET_EXCEEDED', `swarm ${swarmId} has spent its budget`, { swarm_id: swarmId });
+    }
+    if (this.budgets && task.max_cost_usd !== undefined) await this.budgets.create(`batch:${batchId}`, task.max_cost_usd);
+    const quotaGroup = routed ? quotaGroupOf(task.type, data) : null;
     const fairnessKey = `swarm:${swarmId}`;
     const items = data.items;
     const chunkSize = data.chunk_size;
@@ -142,7 +173,7 @@ export class AssignmentService {
       if (!Number.isInteger(chunkSize) || (chunkSize as number) < 1) {
         throw new ApiaryError('INVALID_TASK_DATA', 'data.chunk_size: must be an integer >= 1', { field: 'data.chunk_size' });
       }
-      assignments = await this.assignChunks(swarm.id, swarm.tier, task, items, chunkSize as number, batchId, fairnessKey, external);
+      assignments = await this.assignChunks(swarm.id, swarm.tier, task, items, chunkSize as number, batchId, fairnessKey, external, { quota_group: quotaGroup, submitted_by: apiKey });
     } else {
       assertTaskData(task.type, data);
       const score = this.priority.score(task.priority ?? 'normal', task.type, swarm.tier);
@@ -163,6 +194,8 @@ export class AssignmentService {
           fairnessKey,
           external,
           traceCarrier: currentTraceCarrierOrNull(),
+          quotaGroup,
+          submittedBy: apiKey,
         });
       });
     }
@@ -179,6 +212,7 @@ export class AssignmentService {
     batchId: string,
     fairnessKey: string,
     external: boolean,
+    extra: Partial<NewTaskRow> = {},
   ): Promise<number> {
     const chunkCount = Math.ceil(items.length / chunkSize);
     const bots: { id: string }[] = [];
@@ -195,7 +229,7 @@ export class AssignmentService {
       const data = { ...rest, items: items.slice(i * chunkSize, (i + 1) * chunkSize), chunk_index: i, chunk_count: chunkCount };
       assertTaskData(task.type, data, `chunks.${i}.`);
       const bot = bots[i % bots.length];
-      rows.push(this.row({ ...task, data }, tier, { bot_id: bot.id, swarm_id: swarmId, bot_max_concurrency: null, external, batch_id: batchId }));
+      rows.push(this.row({ ...task, data }, tier, { bot_id: bot.id, swarm_id: swarmId, bot_max_concurrency: null, external, batch_id: batchId, ...extra }));
     }
     // Chunks are spread over the bots; a bot with several chunks runs them one at a time.
     for (const r of rows) r.bot_max_concurrency = 1;

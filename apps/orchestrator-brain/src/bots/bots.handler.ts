@@ -132,7 +132,7 @@ export class BotsHandler {
   /** Mass-action fan-out over a swarm's bots. @throws ApiaryError SWARM_NOT_FOUND | CAPABILITY_MISMATCH | INVALID_TASK_DATA */
   @MessagePattern(BRAIN_SWARMS_ASSIGN)
   assignSwarm(@Payload() req: AssignSwarmTaskRequest): Promise<SwarmAssignment> {
-    return this.assignments.assignToSwarm(req.swarm_id, req.task);
+    return this.assignments.assignToSwarm(req.swarm_id, req.task, req.api_key ?? null);
   }
 
   /** A swarm batch's progress and, when done, its fan-in result. @throws ApiaryError BATCH_NOT_FOUND */

@@ -39,10 +39,12 @@ export class FleetService {
   /**
    * @param repo bot storage
    * @param config capacity
+   * @param createBudget creates a swarm's budget (docs/ai-work.md "Budgets")
    */
   constructor(
     private readonly repo: BotRepository,
     private readonly config: FleetConfig,
+    private readonly createBudget: (scope: string, maxCostUsd: number) => Promise<void> = async () => undefined,
   ) {}
 
   private async reserve(tx: BotRepository, n: number): Promise<void> {
@@ -135,6 +137,7 @@ export class FleetService {
         'swarms.active': 1,
       });
     });
+    if (req.max_cost_usd !== undefined) await this.createBudget(`swarm:${id}`, req.max_cost_usd);
     const swarm = await this.getSwarm(id);
     const page = await this.repo.swarmBotIds(id, SWARM_PAGE_SIZE);
     return {

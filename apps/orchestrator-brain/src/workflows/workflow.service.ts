@@ -18,6 +18,7 @@ import {
   WorkflowView,
 } from '@apiary/contracts';
 import {
+  BudgetRepository,
   TaskRepository,
   WorkflowDefinitionRow,
   WorkflowInboxEvent,
@@ -40,6 +41,8 @@ export interface PreparedRun {
   context_id: string | null;
   parameters: Record<string, unknown>;
   steps: StepSpec[];
+  /** Budget of the run, USD (docs/ai-work.md "Budgets"); absent: none. */
+  max_cost_usd?: number;
 }
 
 /** What a saved definition stores. */
@@ -281,7 +284,10 @@ export class WorkflowService {
     const parameters = input.parameters ?? {};
     const steps = normaliseSteps(stepsIn, parameters);
     await this.validator.validate(steps);
-    return { name, definition, priority: priority ?? 'normal', context_id: contextId ?? null, parameters, steps };
+    return {
+      name, definition, priority: priority ?? 'normal', context_id: contextId ?? null, parameters, steps,
+      ...(input.max_cost_usd !== undefined ? { max_cost_usd: input.max_cost_usd } : {}),
+    };
   }
 
   /**
@@ -363,6 +369,11 @@ export class WorkflowService {
       }
       inserted = true;
     };
+    // A run's budget exists before any of its step tasks can finish (docs/ai-work.md "Budgets").
+    for (const [i, { row }] of runs.entries()) {
+      const max = items[i].prepared.max_cost_usd;
+      if (max !== undefined) await BudgetRepository.upsert(em, `workflow:${row.id}`, max);
+    }
     await this.execute(em, new Map(runs.map((r) => [r.row.id, r])), decisions, clocks, nowMs, write);
     return this.persist(runs, nowMs);
   }

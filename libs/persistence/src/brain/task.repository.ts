@@ -524,6 +524,10 @@ export class TaskRepository {
     fairnessKey: string;
     external: boolean;
     traceCarrier: Record<string, string> | null;
+    /** Quota group of routed tasks (docs/ai-work.md "Rate limits"). */
+    quotaGroup?: string | null;
+    /** Id of the API key that assigned them. */
+    submittedBy?: string | null;
   }): Promise<number> {
     const rows = await this.query<{ n: string }[]>(
       `WITH b AS (
@@ -531,9 +535,9 @@ export class TaskRepository {
            FROM bots WHERE swarm_id = $1::uuid AND status = 'active'
        ), ins AS (
          INSERT INTO tasks (id, type, data, priority, score, rank, status, max_attempts, batch_id, fairness_key,
-                            trace_carrier, bot_id, swarm_id, bot_max_concurrency, external)
+                            trace_carrier, bot_id, swarm_id, bot_max_concurrency, external, quota_group, submitted_by)
          SELECT gen_random_uuid(), $3, $4::jsonb, $5, $6::float8, $6::float8 - $7::float8 * ($8::float8 + b.i * $9::float8),
-                'queued', $10::int, $2::uuid, $11, $13::jsonb, b.id, $1::uuid, b.max_concurrency, $12::boolean
+                'queued', $10::int, $2::uuid, $11, $13::jsonb, b.id, $1::uuid, b.max_concurrency, $12::boolean, $14, $15
            FROM b ORDER BY b.i
          RETURNING id
        ), tr AS (
@@ -544,7 +548,7 @@ export class TaskRepository {
       [
         args.swarmId, args.batchId, args.type, JSON.stringify(args.data), args.priority, args.score, args.agingPerS,
         args.startS, args.costS, args.maxAttempts, args.fairnessKey, args.external,
-        args.traceCarrier ? JSON.stringify(args.traceCarrier) : null,
+        args.traceCarrier ? JSON.stringify(args.traceCarrier) : null, args.quotaGroup ?? null, args.submittedBy ?? null,
       ],
     );
     return Number(rows[0].n);
