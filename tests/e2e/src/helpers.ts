@@ -34,14 +34,15 @@ export interface SuiteHandle {
  * Registers beforeAll/afterAll that start a private nats-server, a fresh database
  * (migrated by the brain at start-up) and all seven services, and tear them down.
  * @param env extra environment for every service
+ * @param runtimes bot-runtime replicas (default 1)
  * @returns a handle whose fields are set once beforeAll has run
  */
-export function useSuite(env: Record<string, string> = {}): SuiteHandle {
+export function useSuite(env: Record<string, string> = {}, runtimes = 1): SuiteHandle {
   const handle = {} as SuiteHandle;
   beforeAll(async () => {
     handle.nats = await startNatsServer();
     handle.db = await createTestDatabase();
-    handle.suite = await startSuite({ natsUrl: handle.nats.url, databaseUrl: handle.db.url, env });
+    handle.suite = await startSuite({ natsUrl: handle.nats.url, databaseUrl: handle.db.url, env, runtimes });
   }, 120_000);
   afterAll(async () => {
     await handle.suite?.stop();

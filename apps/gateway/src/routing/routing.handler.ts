@@ -27,7 +27,7 @@ export class RoutingController {
   constructor(@Inject(RPC_CLIENT) private readonly rpc: NatsRpcClient) {}
 
   /**
-   * `POST /route` `{ task_type, strategy?, priority? }`: the decision a task of
+   * `POST /route` `{ task_type, strategy?, priority?, model?, model_class? }`: the decision a task of
    * this type would get now, for inspection (not counted, no in-flight slot).
    * @throws 422 `NO_CAPABLE_SERVICE`, 503 `NO_HEALTHY_SERVICE`
    */
@@ -40,7 +40,10 @@ export class RoutingController {
   @ApiOkResponse({ type: RouteDecisionDto })
   @ApiErrors(...JSON_BODY_ERRORS, 'NO_CAPABLE_SERVICE', 'NO_HEALTHY_SERVICE')
   route(@Body() body: RouteRequest): Promise<RouteDecision> {
-    const request: RouteRequest = { task_type: body.task_type, strategy: body.strategy, priority: body.priority, exclude: body.exclude, track: false };
+    const request: RouteRequest = {
+      task_type: body.task_type, strategy: body.strategy, priority: body.priority, exclude: body.exclude, track: false,
+      model: body.model, model_class: body.model_class,
+    };
     return this.rpc.request<RouteDecision>(ROUTER_ROUTE, request);
   }
 

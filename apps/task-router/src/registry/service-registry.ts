@@ -17,6 +17,8 @@ import { toServiceView } from './views';
 export const DEFAULT_SERVICE_CATEGORY = 'ai-service';
 /** Path probed when a registration gives none. */
 export const DEFAULT_HEALTH_PATH = '/health';
+/** Path probed on an `openai` service whose health check is enabled (relative to its API base URL): the models list. */
+export const OPENAI_HEALTH_PATH = '/models';
 
 /** The registry's storage (PostgreSQL: {@link RouterModuleRepository}). */
 export type RegistryStore = Pick<RouterModuleRepository, 'changeTopology' | 'list' | 'get' | 'setHealthManually'>;
@@ -126,8 +128,10 @@ export class ServiceRegistry {
         capabilities,
         category: req.category ?? DEFAULT_SERVICE_CATEGORY,
         depends_on: dependsOn,
-        health_check_enabled: req.health_check?.enabled ?? true,
-        health_check_path: req.health_check?.path ?? DEFAULT_HEALTH_PATH,
+        // A provider's API needs the key, which only bot-runtime holds: its health comes
+        // from call outcomes and breakers unless a check is asked for (docs/ai-work.md).
+        health_check_enabled: req.health_check?.enabled ?? (protocol === 'openai' ? req.health_check?.path !== undefined : true),
+        health_check_path: req.health_check?.path ?? (protocol === 'openai' ? OPENAI_HEALTH_PATH : DEFAULT_HEALTH_PATH),
         protocol,
         models,
         api_key_env: req.api_key_env ?? null,
