@@ -8,6 +8,7 @@ export * from './ai/quota';
 export * from './ai/costs';
 export * from './ai/cache';
 export * from './datasets/data-process';
+export * from './datasets/datasets';
 export * from './common/health';
 export * from './handlers/catalog';
 export * from './brain/submit';
