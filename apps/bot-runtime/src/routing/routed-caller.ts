@@ -328,7 +328,9 @@ export class RoutedCaller {
         throw routeFailure(err, ctx.taskType);
       }
       if (reply.granted) {
-        if (reply.delay_ms > 0) await this.yielding(ctx, this.sleep(reply.delay_ms, ctx.signal));
+        // Sleep until the turn itself: a reply that took long must not bunch calls.
+        const wait = typeof reply.turn_at_ms === 'number' ? Math.min(reply.delay_ms + 1000, reply.turn_at_ms - this.wallNow()) : reply.delay_ms;
+        if (wait > 0) await this.yielding(ctx, this.sleep(wait, ctx.signal));
         return { permitId: reply.permit_id, tokens };
       }
       if (reply.reason === 'concurrency' && reply.retry_after_ms < remaining) {

@@ -45,6 +45,12 @@ export interface QuotaAcquireReply {
   granted: boolean;
   /** Granted: wait this long before calling (the reserved turn), ms. */
   delay_ms: number;
+  /**
+   * Granted: the reserved turn, epoch ms on the limiter's clock. A caller sleeps
+   * until it (not for `delay_ms` after the reply arrived), so a slow reply does not
+   * bunch calls closer than the schedule allows.
+   */
+  turn_at_ms?: number;
   /** Granted with a concurrency limit: the lease to release after the call. */
   permit_id: string | null;
   /** Refused: when a turn is expected to be free, ms from now. */

@@ -17,6 +17,8 @@ export type QuotaWrite =
 export interface ReserveOutcome<D> {
   /** The decision callback's own result. */
   decision: D;
+  /** PostgreSQL's clock when the decision was taken, epoch ms. */
+  nowMs: number;
   /** The lease granted, when a concurrency limit applies and a slot was free. */
   permitId: string | null;
   /** With a concurrency limit: the slots were all taken (the schedule was left unchanged). */
@@ -69,14 +71,14 @@ export class QuotaRepository {
         throttled_until_ms: Number(row.throttled_until_ms),
       };
       const { result, write } = decide(state, nowMs);
-      if (!write.granted) return { decision: result, permitId: null, concurrencyFull: false };
+      if (!write.granted) return { decision: result, nowMs, permitId: null, concurrencyFull: false };
       let permitId: string | null = null;
       if (write.lease) {
         const [{ n }] = (await em.query(
           `SELECT count(*)::int AS n FROM router_quota_leases WHERE service = $1 AND expires_at_ms > $2`,
           [service, nowMs],
         )) as { n: number }[];
-        if (n >= write.lease.max) return { decision: result, permitId: null, concurrencyFull: true };
+        if (n >= write.lease.max) return { decision: result, nowMs, permitId: null, concurrencyFull: true };
         permitId = randomUUID();
         await em.query(`INSERT INTO router_quota_leases (permit_id, service, expires_at_ms) VALUES ($1, $2, $3)`, [
           permitId,
@@ -89,7 +91,7 @@ export class QuotaRepository {
         [service, write.next.request_tat_ms, write.next.token_tat_ms],
       );
       await addUsage(em, service, nowMs, 1, write.tokens);
-      return { decision: result, permitId, concurrencyFull: false };
+      return { decision: result, nowMs, permitId, concurrencyFull: false };
     });
   }
 
