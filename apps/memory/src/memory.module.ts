@@ -2,9 +2,10 @@ import { BeforeApplicationShutdown, Inject, Module, OnApplicationBootstrap, Prov
 import { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { EVENTS_STREAM, MEMORY_RESULTS_CONSUMER } from '@apiary/contracts';
+import { DATASET_PENDING_TTL_S, EVENTS_STREAM, MEMORY_RESULTS_CONSUMER } from '@apiary/contracts';
 import {
   CostRepository,
+  DatasetRepository,
   MemoryContextRepository,
   MemoryStatsRepository,
   openDatabase,
@@ -37,6 +38,8 @@ import { SummaryService } from './summary/summary.service';
 import { DATA_SOURCE } from './tokens';
 import { CostsHandler } from './costs/costs.handler';
 import { CostsService } from './costs/costs.service';
+import { DatasetsHandler } from './datasets/datasets.handler';
+import { DatasetsService } from './datasets/datasets.service';
 
 /**
  * Longest a completion waits for its batch, ms. Each batch pays a fixed cost for
@@ -55,6 +58,7 @@ function memoryEnv(env: Partial<MemoryEnv>): MemoryEnv {
 
 const providers: Provider[] = [
   ...databaseProviders(DATA_SOURCE, openDatabase),
+  { provide: DatasetsService, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new DatasetsService(new DatasetRepository(ds)) },
   { provide: CostsService, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => new CostsService(new CostRepository(ds)) },
   {
     provide: ResultRecorder,
@@ -103,12 +107,15 @@ const providers: Provider[] = [
       const memoryStats = new MemoryStatsRepository(ds);
       const runnerStats = new RunnerStatsRepository(ds);
       const contexts = new MemoryContextRepository(ds);
+      const datasets = new DatasetRepository(ds);
       return new StatsRetention(
         [
           { name: 'service_stats', run: (now) => serviceStats.prune(new Date(now.getTime() - STATS_RETENTION_MS)) },
           { name: 'memory_stats', run: (now) => memoryStats.prune(now) },
           { name: 'runner_stats', run: (now) => runnerStats.prune(now) },
           { name: 'memory_contexts', run: () => contexts.purgeExpired() },
+          // Uploads abandoned by a gateway that died mid-stream (docs/datasets.md "Upload").
+          { name: 'dataset_uploads', run: () => datasets.purgeStalePending(DATASET_PENDING_TTL_S) },
         ],
         RETENTION_INTERVAL_MS,
         logger,
@@ -157,10 +164,11 @@ class ResultsConsumerRunner implements OnApplicationBootstrap, BeforeApplication
  * minute statistics for the brain; long-term per-type and per-service statistics
  * with latency histograms and error patterns; per-runner load). Answers
  * `apiary.memory.service-stats`, `runner-stats`, `patterns`, `contexts.*`,
- * `relevant`, `short-term` and `summary`.
+ * `relevant`, `short-term` and `summary`; stores CSV datasets
+ * (`apiary.memory.datasets.*`, docs/datasets.md).
  */
 @Module({
-  controllers: [ServiceStatsHandler, PatternsHandler, ContextsHandler, ResultsHandler, SummaryHandler, CostsHandler, createHealthController('memory')],
+  controllers: [ServiceStatsHandler, PatternsHandler, ContextsHandler, ResultsHandler, SummaryHandler, CostsHandler, DatasetsHandler, createHealthController('memory')],
   providers: [...providers, ResultsConsumerRunner],
 })
 export class MemoryModule {}

@@ -12,3 +12,4 @@ export * from './column-stats';
 export * from './pipeline';
 export * from './merge-results';
 export * from './csv-upload';
+export * from './dataset-sink';

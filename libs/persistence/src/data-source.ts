@@ -25,6 +25,7 @@ import { SwarmEntity } from './brain/swarm.entity';
 import { BatchCounterEntity, FairnessClockEntity, FleetCounterEntity } from './brain/fleet-counter.entity';
 import { WorkflowTaskIndex1764020000000 } from './migrations/1764020000000-WorkflowTaskIndex';
 import { Scaler1764010000000 } from './migrations/1764010000000-Scaler';
+import { Datasets1764030000000 } from './migrations/1764030000000-Datasets';
 import { AiWork1764040000000 } from './migrations/1764040000000-AiWork';
 import { ScalingEventEntity, ScalingRuleEntity } from './scaler/scaling.entities';
 
@@ -69,6 +70,7 @@ export const MIGRATIONS = [
   Workflows1764000000000,
   Scaler1764010000000,
   WorkflowTaskIndex1764020000000,
+  Datasets1764030000000,
   AiWork1764040000000,
 ];
 

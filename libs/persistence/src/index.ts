@@ -18,6 +18,7 @@ export * from './memory/service-stats.repository';
 export * from './memory/memory-stats.repository';
 export * from './memory/runner-stats.repository';
 export * from './memory/memory-context.repository';
+export * from './memory/dataset.repository';
 export * from './memory/memory.entities';
 export * from './memory/latency-histogram';
 export * from './memory/error-patterns';
