@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import { ApiClient, mapLimit, packBatches, waitForTasks } from './api.mjs';
 import { LauncherError, percentile, round, say } from './util.mjs';
+import { runAiDemo } from './demo-ai.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -108,6 +109,8 @@ export async function runDemo({ baseUrl, apiKey, signal, limit, timeoutMs = 150_
   if (client.throttled) say(`demo: the gateway rate-limited ${client.throttled} requests (429); they were retried`);
 
   const report = buildReport({ mails, ids, done, truncated: truncated.length, t0, observedEnd, submitS });
+  const ai = await runAiDemo({ baseUrl, apiKey, signal, mails });
+  if (ai) report.ai = ai;
   printReport(report);
   return report;
 }
