@@ -11,7 +11,7 @@
  * literal unions and `@IsIn`, limits and patterns from class-validator decorators,
  * descriptions from JSDoc) to every class of the matched files. It matches on
  * `fileName.includes(suffix)`: the gateway's `*.dto.ts` and the request DTOs of
- * libs/contracts used by the HTTP routes (`brain/`, `bots/`, `router/`, `workflows/`, `ai/`), which stay free of any
+ * libs/contracts used by the HTTP routes (`brain/`, `bots/`, `router/`, `workflows/`, `ai/`, `datasets/`), which stay free of any
  * @nestjs/swagger import in source (the import is added in the gateway's compiled
  * output only). Controllers are the `*.handler.ts` files; every route declares its
  * responses explicitly (apps/gateway/src/openapi/), so the plugin only adds the
@@ -21,7 +21,7 @@ const { createHash } = require('node:crypto');
 
 /** @type {import('@nestjs/swagger/dist/plugin/merge-options').PluginOptions} */
 const PLUGIN_OPTIONS = Object.freeze({
-  dtoFileNameSuffix: ['.dto.ts', '/libs/contracts/src/brain/', '/libs/contracts/src/bots/', '/libs/contracts/src/router/', '/libs/contracts/src/workflows/', '/libs/contracts/src/ai/'],
+  dtoFileNameSuffix: ['.dto.ts', '/libs/contracts/src/brain/', '/libs/contracts/src/bots/', '/libs/contracts/src/router/', '/libs/contracts/src/workflows/', '/libs/contracts/src/ai/', '/libs/contracts/src/datasets/'],
   controllerFileNameSuffix: ['.handler.ts'],
   classValidatorShim: true,
   introspectComments: true,

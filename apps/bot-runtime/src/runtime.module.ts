@@ -16,6 +16,7 @@ import { RuntimeEnv } from './env';
 import { builtinHandlers } from './handlers/registry';
 import { OutcomeReporter } from './routing/outcome-reporter';
 import { MemoryContextSource } from './context/context-source';
+import { MemoryDatasetSource } from './datasets/dataset-source';
 import { RoutedCaller } from './routing/routed-caller';
 import { NatsRouteSource } from './routing/route-source';
 import { NatsQuotaClient } from './routing/quota-client';
@@ -72,7 +73,7 @@ class WorkRunnerLifecycle implements OnApplicationBootstrap, BeforeApplicationSh
     this.runner = new WorkRunner(
       this.nc.jetstream(),
       jsm,
-      heartbeat.instrument(builtinHandlers(only, { routed })),
+      heartbeat.instrument(builtinHandlers(only, { routed, datasets: new MemoryDatasetSource(this.rpc, this.env.APIARY_MEMORY_TIMEOUT_MS) })),
       {
         concurrency: this.env.APIARY_RUNTIME_CONCURRENCY,
         ackWaitMs: this.env.APIARY_ACK_WAIT_MS,

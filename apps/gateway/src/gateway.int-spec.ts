@@ -557,6 +557,8 @@ describe('OpenAPI document and Swagger UI', () => {
       '/schedules/{schedule_id}/pause',
       '/schedules/{schedule_id}/resume',
       '/schedules/{schedule_id}/runs',
+      '/datasets',
+      '/datasets/{dataset}',
       '/health',
       '/livez',
       '/readyz',
@@ -583,7 +585,7 @@ describe('OpenAPI document and Swagger UI', () => {
   });
 
   it('gives every operation a tag, a success response and the error body', () => {
-    const tags = new Set(['tasks', 'bots', 'swarms', 'health', 'brain', 'routing', 'modules', 'memory', 'improvement', 'scaling', 'workflows', 'schedules']);
+    const tags = new Set(['tasks', 'bots', 'swarms', 'health', 'brain', 'routing', 'modules', 'memory', 'improvement', 'scaling', 'workflows', 'schedules', 'datasets']);
     for (const { method, path, op } of operations()) {
       const where = `${method} ${path}`;
       expect({ where, tags: op.tags?.filter((t) => tags.has(t)).length }).toEqual({ where, tags: 1 });

@@ -19,6 +19,7 @@ import { SchedulesController } from './workflows/schedules.handler';
 import { MemoryController } from './memory/memory.handler';
 import { ImprovementController } from './improvement/improvement.handler';
 import { CostsController } from './ai/costs.handler';
+import { DatasetsController } from './datasets/datasets.handler';
 
 /**
  * Root module of the gateway: the service kit (env, NATS connection, RPC client
@@ -53,6 +54,7 @@ export class GatewayModule {
         BatchesController,
         SchedulesController,
         CostsController,
+        DatasetsController,
         HealthController,
         createHealthController('gateway'),
       ],

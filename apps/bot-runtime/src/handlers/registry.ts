@@ -4,11 +4,15 @@ import { NoopHandler, SleepHandler } from './basic.handlers';
 import { SentimentHandler } from './sentiment.handler';
 import { LlmChatHandler } from './llm-chat.handler';
 import { TaskHandler } from './task-handler';
+import { DataProcessHandler } from './data-process.handler';
+import type { DatasetSource } from '../datasets/dataset-source';
 
 /** What built-in handlers need from the runtime. */
 export interface BuiltinHandlerDeps {
   /** Runs routed tasks in the `http` handler (issue 4). */
   routed?: RoutedCaller;
+  /** Reads stored datasets by row range for `data.process` (docs/datasets.md). */
+  datasets?: DatasetSource;
 }
 
 /**
@@ -24,6 +28,7 @@ export function builtinHandlers(only: string[] = [], deps: BuiltinHandlerDeps = 
     new NoopHandler(),
     new SleepHandler(),
     new LlmChatHandler(deps.routed),
+    new DataProcessHandler(deps.datasets),
   ];
   const map = new Map(all.map((h) => [h.type, h]));
   if (only.length === 0) return map;

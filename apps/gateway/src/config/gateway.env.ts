@@ -65,6 +65,18 @@ export class GatewayEnv extends BaseServiceEnv {
   @Min(1024)
   @Max(64 * 1024 * 1024)
   APIARY_BODY_LIMIT_BYTES = 1_048_576;
+
+  /**
+   * Largest CSV accepted by `POST /datasets`, bytes (default 268,435,456 = 256 MiB;
+   * 1,024..17,179,869,184). The body is streamed, never held whole; past the limit
+   * the upload is refused with 413 `PAYLOAD_TOO_LARGE` and nothing is stored
+   * (docs/datasets.md "Upload").
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(17_179_869_184)
+  APIARY_DATASET_MAX_BYTES = 268_435_456;
 }
 
 /** Variables whose values must never be printed. */
