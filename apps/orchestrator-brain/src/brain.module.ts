@@ -35,6 +35,7 @@ import { TaskWriter } from './tasks/task-writer';
 import { AssignmentService } from './bots/assignment.service';
 import { BotsHandler } from './bots/bots.handler';
 import { FleetService } from './bots/fleet.service';
+import { MemoryDatasetSizes } from './bots/dataset-sizes';
 import { TasksHandler } from './tasks/tasks.handler';
 import { DecisionsHandler } from './decisions/decisions.handler';
 import { decisionProviders } from './decisions/decisions.providers';
@@ -199,7 +200,7 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
     },
     {
       provide: AssignmentService,
-      inject: [BotRepository, TASK_REPOSITORY, TaskWriter, LANE_RESOLVER, PRIORITY_POLICY, TASK_LIFECYCLE, COMPLETION_PUBLISHER, SERVICE_ENV, Dispatcher, DATA_SOURCE],
+      inject: [BotRepository, TASK_REPOSITORY, TaskWriter, LANE_RESOLVER, PRIORITY_POLICY, TASK_LIFECYCLE, COMPLETION_PUBLISHER, SERVICE_ENV, Dispatcher, DATA_SOURCE, RPC_CLIENT],
       useFactory: (
         bots: BotRepository,
         tasks: TaskRepository,
@@ -211,6 +212,7 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
         env: BrainEnv,
         d: Dispatcher,
         ds: DataSource,
+        rpc: NatsRpcClient,
       ) => {
         const publish = (event: TaskCompletedEvent) => publishMany([event]);
         const budgets = {
@@ -228,6 +230,7 @@ class BrainRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown 
           { maxAttempts: env.APIARY_MAX_ATTEMPTS, fairShareS: env.APIARY_FAIR_SHARE_MS / 1000, externalLeaseMs: env.APIARY_EXTERNAL_LEASE_MS },
           () => d.nudge(),
           budgets,
+          new MemoryDatasetSizes(rpc),
         );
       },
     },

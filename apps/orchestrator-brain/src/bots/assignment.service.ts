@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
   ApiaryError,
+  builtinOf,
   BotTaskAssignment,
   BotTaskInput,
   CompleteBotTaskRequest,
+  DATA_PROCESS_TASK_TYPE,
   LeasedTask,
   SwarmAssignment,
   SwarmBatchView,
@@ -42,6 +44,25 @@ export interface AssignmentBudgets {
   exceeded(scopes: string[]): Promise<string[]>;
 }
 
+/** Row counts of stored datasets, asked at assign time (port; memory over NATS in production: dataset-sizes.ts). */
+export interface DatasetSizes {
+  /**
+   * @param dataset id or name
+   * @returns its id and number of rows
+   * @throws ApiaryError `DATASET_NOT_FOUND`, `SERVICE_UNAVAILABLE`, `UPSTREAM_TIMEOUT`
+   */
+  size(dataset: string): Promise<{ dataset_id: string; rows: number }>;
+}
+
+/** @returns whether a swarm assignment is `data.process` (or an alias) over a stored dataset split by `chunk_size` */
+function isDatasetFanOut(type: string, data: Record<string, unknown>): boolean {
+  return (
+    builtinOf(type) === DATA_PROCESS_TASK_TYPE &&
+    data.chunk_size !== undefined &&
+    (typeof data.dataset === 'string' || typeof data.input_file === 'string')
+  );
+}
+
 
 /**
  * Task assignment to bots and swarms (seed 001 "Task Assignment"; seed 003 batch
@@ -63,6 +84,7 @@ export class AssignmentService {
    * @param config attempts, fair-share cost (s), external lease (ms)
    * @param onQueued wakes the dispatcher
    * @param budgets swarm and batch budgets (absent: none)
+   * @param datasets row counts of stored datasets (`data.process` split by rows; absent: refused)
    */
   constructor(
     private readonly bots: BotRepository,
@@ -75,6 +97,7 @@ export class AssignmentService {
     private readonly config: AssignmentConfig,
     private readonly onQueued: () => void = () => undefined,
     private readonly budgets?: AssignmentBudgets,
+    private readonly datasets?: DatasetSizes,
   ) {}
 
   /** @throws ApiaryError `MODULE_DISABLED` when the type's module is disabled */
@@ -149,8 +172,10 @@ export class AssignmentService {
    * (an array) and `data.chunk_size`, the items are split into chunks spread
    * round-robin over the active bots (task data `{ ...data, items: chunk,
    * chunk_index, chunk_count }`); otherwise one task per active bot, created by one
-   * INSERT ... SELECT. The swarm is the tasks' fairness key.
-   * @throws ApiaryError `SWARM_NOT_FOUND`, `CAPABILITY_MISMATCH`, `INVALID_TASK_DATA`
+   * INSERT ... SELECT. A `data.process` over a stored dataset with `chunk_size`
+   * is split by rows instead ({@link assignDatasetChunks}). The swarm is the tasks'
+   * fairness key.
+   * @throws ApiaryError `SWARM_NOT_FOUND`, `CAPABILITY_MISMATCH`, `INVALID_TASK_DATA`, `DATASET_NOT_FOUND`
    */
   async assignToSwarm(swarmId: string, task: SwarmTaskInput, apiKey: string | null = null): Promise<SwarmAssignment> {
     const swarm = await this.bots.findSwarm(swarmId);
@@ -169,7 +194,9 @@ export class AssignmentService {
     const items = data.items;
     const chunkSize = data.chunk_size;
     let assignments: number;
-    if (Array.isArray(items) && chunkSize !== undefined) {
+    if (isDatasetFanOut(task.type, data)) {
+      assignments = await this.assignDatasetChunks(swarm.id, swarm.tier, task, batchId, fairnessKey, external, { quota_group: quotaGroup, submitted_by: apiKey });
+    } else if (Array.isArray(items) && chunkSize !== undefined) {
       if (!Number.isInteger(chunkSize) || (chunkSize as number) < 1) {
         throw new ApiaryError('INVALID_TASK_DATA', 'data.chunk_size: must be an integer >= 1', { field: 'data.chunk_size' });
       }
@@ -215,14 +242,7 @@ export class AssignmentService {
     extra: Partial<NewTaskRow> = {},
   ): Promise<number> {
     const chunkCount = Math.ceil(items.length / chunkSize);
-    const bots: { id: string }[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.bots.swarmBotIds(swarmId, 1000, cursor);
-      bots.push(...page.ids.map((id) => ({ id })));
-      cursor = page.next ?? undefined;
-    } while (cursor && bots.length < chunkCount);
-    if (bots.length === 0) throw new ApiaryError('SWARM_NOT_FOUND', `swarm ${swarmId} has no active bots`, { swarm_id: swarmId });
+    const bots = await this.chunkBots(swarmId, chunkCount);
     const { items: _items, chunk_size: _cs, ...rest } = task.data ?? {};
     const rows: NewTaskRow[] = [];
     for (let i = 0; i < chunkCount; i++) {
@@ -235,6 +255,67 @@ export class AssignmentService {
     for (const r of rows) r.bot_max_concurrency = 1;
     await this.writer.write(rows, fairnessKey);
     return rows.length;
+  }
+
+  /**
+   * Active bots of a swarm to spread `chunkCount` chunks over round-robin (at most
+   * one page of 1,000 beyond what the chunks need).
+   * @throws ApiaryError `SWARM_NOT_FOUND` when the swarm has no active bot
+   */
+  private async chunkBots(swarmId: string, chunkCount: number): Promise<{ id: string }[]> {
+    const bots: { id: string }[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.bots.swarmBotIds(swarmId, 1000, cursor);
+      bots.push(...page.ids.map((id) => ({ id })));
+      cursor = page.next ?? undefined;
+    } while (cursor && bots.length < chunkCount);
+    if (bots.length === 0) throw new ApiaryError('SWARM_NOT_FOUND', `swarm ${swarmId} has no active bots`, { swarm_id: swarmId });
+    return bots;
+  }
+
+  /**
+   * `data.process` over a stored dataset with `chunk_size` (docs/datasets.md
+   * "Swarm fan-out"): asks memory for the dataset's row count, splits its rows (or
+   * the `row_range` given) into `row_range` chunks of `chunk_size` rows, each chunk
+   * pinned to the dataset's id (task data `{ ...data, dataset: id, row_range,
+   * chunk_index, chunk_count }`, without `chunk_size` and `input_file`), spread
+   * round-robin over the swarm's active bots, one at a time per bot.
+   * @param extra row fields every chunk gets (quota group, submitter)
+   * @returns the number of chunks (an empty dataset or range gets one chunk of no rows)
+   * @throws ApiaryError `INVALID_TASK_DATA`, `DATASET_NOT_FOUND`, `SERVICE_UNAVAILABLE` (memory down, or no dataset source)
+   */
+  private async assignDatasetChunks(
+    swarmId: string,
+    tier: Tier,
+    task: BotTaskInput,
+    batchId: string,
+    fairnessKey: string,
+    external: boolean,
+    extra: Partial<NewTaskRow>,
+  ): Promise<number> {
+    const data = task.data ?? {};
+    assertTaskData(task.type, data);
+    if (!this.datasets) throw new ApiaryError('SERVICE_UNAVAILABLE', 'datasets: this brain has no dataset source');
+    const { dataset_id, rows } = await this.datasets.size((data.dataset ?? data.input_file) as string);
+    const chunkSize = data.chunk_size as number;
+    const range = data.row_range as { start: number; end: number } | undefined;
+    const start = Math.min(range?.start ?? 0, rows);
+    const end = Math.max(start, Math.min(range?.end ?? rows, rows));
+    const chunkCount = Math.max(1, Math.ceil((end - start) / chunkSize));
+    const bots = await this.chunkBots(swarmId, chunkCount);
+    const { chunk_size: _cs, input_file: _file, dataset: _ds, row_range: _rr, ...rest } = data;
+    const out: NewTaskRow[] = [];
+    for (let i = 0; i < chunkCount; i++) {
+      const from = start + i * chunkSize;
+      const to = Math.min(end, from + chunkSize);
+      const chunk = { ...rest, dataset: dataset_id, ...(to > from ? { row_range: { start: from, end: to } } : {}), chunk_index: i, chunk_count: chunkCount };
+      assertTaskData(task.type, chunk, `chunks.${i}.`);
+      const bot = bots[i % bots.length];
+      out.push(this.row({ ...task, data: chunk }, tier, { bot_id: bot.id, swarm_id: swarmId, bot_max_concurrency: 1, external, batch_id: batchId, ...extra }));
+    }
+    await this.writer.write(out, fairnessKey);
+    return out.length;
   }
 
   /**

@@ -1,4 +1,5 @@
-import { builtinOf } from '@apiary/contracts';
+import { builtinOf, DATA_PROCESS_TASK_TYPE } from '@apiary/contracts';
+import { mergeDataProcessResults } from '@apiary/datasets';
 
 /**
  * Fan-in reducers (seed 003 "result aggregation"): how the results of a batch's
@@ -61,6 +62,8 @@ export const REDUCERS: Record<string, Reducer> = {
     slept_ms: results.reduce<number>((s, r) => s + (isRecord(r) && typeof r.slept_ms === 'number' ? r.slept_ms : 0), 0),
   }),
   'text.sentiment': sentimentReducer,
+  // Per-chunk statistics merged exactly (docs/datasets.md "Statistics and exact merges").
+  [DATA_PROCESS_TASK_TYPE]: mergeDataProcessResults,
 };
 
 /** @returns the reducer of a task type (an alias's is its built-in's) */
