@@ -116,14 +116,14 @@ describe('bots and swarms (seed 001)', () => {
   });
 
   it('lets an external bot lease and complete tasks of a capability no runtime serves', async () => {
-    const bot = await h.suite.http('/bots', { method: 'POST', json: { name: 'external', tier: 'advanced', capabilities: ['data_processing'] } });
+    const bot = await h.suite.http('/bots', { method: 'POST', json: { name: 'external', tier: 'advanced', capabilities: ['image_labeling'] } });
     const id = bot.body.id;
-    const a = await h.suite.http(`/bots/${id}/tasks`, { method: 'POST', json: { type: 'data_processing', data: { input_file: 'data.csv' } } });
-    const b = await h.suite.http(`/bots/${id}/tasks`, { method: 'POST', json: { type: 'data_processing', data: { input_file: 'other.csv' } } });
+    const a = await h.suite.http(`/bots/${id}/tasks`, { method: 'POST', json: { type: 'image_labeling', data: { image: 'a.png' } } });
+    const b = await h.suite.http(`/bots/${id}/tasks`, { method: 'POST', json: { type: 'image_labeling', data: { image: 'b.png' } } });
     expect(a.status).toBe(201);
     const leased = await h.suite.http(`/bots/${id}/tasks/next?lease_ms=1000`, { method: 'POST' });
     expect(leased.status).toBe(200);
-    expect(leased.body).toMatchObject({ bot_id: id, type: 'data_processing', attempt: 1 });
+    expect(leased.body).toMatchObject({ bot_id: id, type: 'image_labeling', attempt: 1 });
     const first = leased.body.task_id;
     const done = await h.suite.http(`/bots/${id}/tasks/${first}/complete`, { method: 'POST', json: { result: { rows: 42 } } });
     expect(done.body).toMatchObject({ status: 'succeeded', result: { rows: 42 } });
