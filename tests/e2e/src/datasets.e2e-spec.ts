@@ -18,7 +18,7 @@ const MAX_BYTES = 100_000;
 
 const h = useSuite({ APIARY_DATASET_MAX_BYTES: String(MAX_BYTES) });
 
-function upload(name: string, body: BodyInit, headers: Record<string, string> = { 'content-type': 'text/csv' }) {
+function upload(name: string, body: RequestInit['body'], headers: Record<string, string> = { 'content-type': 'text/csv' }) {
   return h.suite.http(`/datasets?name=${encodeURIComponent(name)}`, { method: 'POST', headers, body });
 }
 
