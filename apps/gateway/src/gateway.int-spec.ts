@@ -585,7 +585,7 @@ describe('OpenAPI document and Swagger UI', () => {
   });
 
   it('gives every operation a tag, a success response and the error body', () => {
-    const tags = new Set(['tasks', 'bots', 'swarms', 'health', 'brain', 'routing', 'modules', 'memory', 'improvement', 'scaling', 'workflows', 'schedules', 'datasets']);
+    const tags = new Set(['tasks', 'bots', 'swarms', 'health', 'brain', 'routing', 'modules', 'memory', 'improvement', 'scaling', 'workflows', 'schedules', 'datasets', 'ai']);
     for (const { method, path, op } of operations()) {
       const where = `${method} ${path}`;
       expect({ where, tags: op.tags?.filter((t) => tags.has(t)).length }).toEqual({ where, tags: 1 });
@@ -627,7 +627,7 @@ describe('OpenAPI document and Swagger UI', () => {
     expect(body.required).toBe(true);
     const schema = schemaOf(body.content['application/json'].schema);
     expect(schema.required).toEqual(['type']);
-    expect(Object.keys(schema.properties!).sort()).toEqual(['context_id', 'data', 'idempotency_key', 'priority', 'type']);
+    expect(Object.keys(schema.properties!).sort()).toEqual(['cache', 'context_id', 'data', 'idempotency_key', 'priority', 'type']);
     expect(schema.properties!['priority'].enum).toEqual(['low', 'normal', 'high', 'critical']);
     expect(schema.properties!['priority'].enum).toEqual([...PRIORITY_LEVELS]);
     const batch = schemaOf(doc.paths['/tasks/batch'].post.requestBody!.content['application/json'].schema);
