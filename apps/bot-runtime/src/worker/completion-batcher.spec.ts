@@ -1,5 +1,5 @@
 import { TaskCompletedEvent } from '@apiary/contracts';
-import { CompletionBatcher } from './completion-batcher';
+import { CompletionBatcher, MAX_COMPLETIONS_BYTES } from './completion-batcher';
 
 function event(i: number): TaskCompletedEvent {
   return {
@@ -22,5 +22,17 @@ describe('CompletionBatcher', () => {
     const batcher = new CompletionBatcher(js, 'r', { maxBatch: 2, maxWaitMs: 5 });
     const results = await Promise.allSettled([batcher.add(event(1)), batcher.add(event(2))]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+  });
+
+  it('splits a batch of large results so that every message fits the NATS payload limit', async () => {
+    const sizes: number[] = [];
+    const ids: string[] = [];
+    const js = { publish: jest.fn(async (_s: string, data: Uint8Array) => { sizes.push(data.length); ids.push(...JSON.parse(Buffer.from(data).toString()).events.map((e: TaskCompletedEvent) => e.task_id)); return {} as never; }) };
+    const batcher = new CompletionBatcher(js, 'r', { maxBatch: 10, maxWaitMs: 5 });
+    const big = (i: number) => ({ ...event(i), result: { text: 'x'.repeat(250_000) } });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => batcher.add(big(i))));
+    expect(sizes.every((n) => n <= MAX_COMPLETIONS_BYTES)).toBe(true);
+    expect(sizes.length).toBeGreaterThanOrEqual(3);
+    expect(ids.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `t${i}`).sort());
   });
 });

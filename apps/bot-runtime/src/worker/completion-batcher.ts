@@ -3,6 +3,9 @@ import { TASK_COMPLETIONS, TaskCompletedEvent, TaskCompletionsEvent } from '@api
 
 const codec = JSONCodec<TaskCompletionsEvent>();
 
+/** Largest completions message, bytes: under NATS's default 1 MiB max_payload with room for headers. */
+export const MAX_COMPLETIONS_BYTES = 900_000;
+
 /** Tunables of {@link CompletionBatcher}. */
 export interface CompletionBatcherConfig {
   /** Most completions in one message (default 100). */
@@ -53,9 +56,20 @@ export class CompletionBatcher {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    const payload: TaskCompletionsEvent = { events: batch.map((b) => b.event) };
+    this.publish(batch);
+  }
+
+  /** Publishes one batch, halved until each message fits {@link MAX_COMPLETIONS_BYTES} (large results). */
+  private publish(batch: { event: TaskCompletedEvent; resolve: () => void; reject: (e: unknown) => void }[]): void {
+    const data = codec.encode({ events: batch.map((b) => b.event) });
+    if (data.length > MAX_COMPLETIONS_BYTES && batch.length > 1) {
+      const half = Math.ceil(batch.length / 2);
+      this.publish(batch.slice(0, half));
+      this.publish(batch.slice(half));
+      return;
+    }
     this.js
-      .publish(TASK_COMPLETIONS, codec.encode(payload), { headers: headers(), msgID: `${this.runner}:${process.pid}:${++this.seq}:${Date.now()}` })
+      .publish(TASK_COMPLETIONS, data, { headers: headers(), msgID: `${this.runner}:${process.pid}:${++this.seq}:${Date.now()}` })
       .then(
         () => batch.forEach((b) => b.resolve()),
         (error) => batch.forEach((b) => b.reject(error)),
