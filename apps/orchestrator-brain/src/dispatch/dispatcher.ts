@@ -21,7 +21,7 @@ export interface DispatcherConfig {
 /** Publishes work to a JetStream subject (port; nats.js `JetStreamClient` in production). */
 export type WorkPublisher = Pick<JetStreamClient, 'publish'>;
 
-type DispatchRepository = Pick<TaskRepository, 'transaction' | 'countInFlight' | 'requeueDueRetries'>;
+type DispatchRepository = Pick<TaskRepository, 'transaction' | 'countInFlight' | 'requeueDueRetries' | 'hasQueuedRouted'>;
 
 /** The gate of routed tasks under provider limits (absent: nothing is gated). */
 export interface DispatchGate {
@@ -116,7 +116,8 @@ export class Dispatcher {
     const room = this.config.window - (await this.repo.countInFlight());
     if (room <= 0) return 0;
     const gate = this.admission?.gate;
-    if (this.admission && gate) gate.update(await this.admission.source.groups());
+    // The router is asked for admission rates only while routed tasks wait.
+    if (this.admission && gate && (await this.repo.hasQueuedRouted())) gate.update(await this.admission.source.groups());
     const gated = gate?.gated() ?? [];
     return this.repo.transaction(async (tx) => {
       const limit = Math.min(room, this.config.batch);

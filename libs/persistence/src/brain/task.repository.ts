@@ -322,6 +322,15 @@ export class TaskRepository {
   }
 
   /**
+   * Whether any routed task (one with a quota group) is queued: one probe of the
+   * partial index `tasks_queued_quota_group`, so an idle dispatcher asks nothing else.
+   */
+  async hasQueuedRouted(): Promise<boolean> {
+    const rows = await this.query(`SELECT 1 FROM tasks WHERE status = 'queued' AND quota_group IS NOT NULL LIMIT 1`);
+    return rows.length > 0;
+  }
+
+  /**
    * Locks, per quota group, up to its limit of queued tasks in rank order (the
    * dispatch gate of routed tasks under provider limits; docs/ai-work.md "Rate
    * limits"): index `tasks_queued_quota_group`. Call inside {@link transaction}.
