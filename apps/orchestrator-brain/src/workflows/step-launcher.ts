@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { ApiaryError, PriorityLevel, TaskErrorInfo } from '@apiary/contracts';
-import { BotRepository, NewTaskRow, TaskRepository, WorkflowRepository, WorkflowRunRow } from '@apiary/persistence';
+import { ApiaryError, builtinOf, LLM_CHAT_TASK_TYPE, PriorityLevel, quotaGroupOf, TaskErrorInfo } from '@apiary/contracts';
+import { BotRepository, BudgetRepository, NewTaskRow, TaskRepository, WorkflowRepository, WorkflowRunRow } from '@apiary/persistence';
 import type { PriorityPolicy } from '../priority/priority.service';
 import type { StepSpec } from './dag';
 import type { StepEvent, StepStart } from './workflow-engine';
@@ -104,7 +104,18 @@ export class StepLauncher {
     const failures: { runId: string; event: StepEvent }[] = [];
     const wf = new WorkflowRepository(em);
     const rows = new Map<string, { rows: NewTaskRow[]; tags: { id: string; run_id: string; step_id: string }[] }>();
+    // A run whose budget is spent starts no more steps (docs/ai-work.md "Budgets").
+    const spent = new Set(
+      (await BudgetRepository.get(em, [...new Set(items.map((i) => `workflow:${i.run.id}`))])).filter((b) => b.exceeded_at !== null).map((b) => b.scope),
+    );
     for (const { run, step, start } of items) {
+      if (spent.has(`workflow:${run.id}`)) {
+        failures.push({
+          runId: run.id,
+          event: { kind: 'start_failed', step_id: step.id, error: { code: 'BUDGET_EXCEEDED', message: `the budget of workflow run ${run.id} is spent; step ${step.id} was not started`, retryable: false } },
+        });
+        continue;
+      }
       try {
         const priority = run.priority as PriorityLevel;
         const base = {
@@ -118,6 +129,9 @@ export class StepLauncher {
           trace_carrier: null,
           created_at: new Date(nowMs).toISOString(),
           context_id: run.context_id,
+          // Types that call registered services get their quota group (docs/ai-work.md "Rate limits").
+          quota_group: builtinOf(start.type) === undefined || start.type === LLM_CHAT_TASK_TYPE ? quotaGroupOf(start.type, start.parameters) : null,
+          submitted_by: run.fairness_key,
         };
         let row: NewTaskRow;
         if (start.role === 'step' && step.swarm_id) {
