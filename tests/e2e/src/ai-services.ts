@@ -92,17 +92,5 @@ export async function startAiService(
   return service;
 }
 
-/**
- * A deterministic random source (mulberry32) so failure rates are reproducible.
- * @param seed any 32-bit integer
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic random source (mulberry32) so failure rates are reproducible (one copy: `@apiary/testing`). */
+export { seededRandom } from '@apiary/testing';
