@@ -129,7 +129,11 @@ export function retryAfterOf(
   headers: Headers | undefined,
   nowMs = Date.now(),
 ): { ms: number; source: 'retry-after' | 'retry-after-ms' | 'x-ratelimit-reset' | 'default' } {
-  const get = (name: string) => headers?.get(name) ?? null;
+  // An empty header says nothing (Number('') would read as 0).
+  const get = (name: string) => {
+    const v = headers?.get(name);
+    return v === undefined || v === null || v.trim() === '' ? null : v.trim();
+  };
   const ms = Number(get('retry-after-ms'));
   if (get('retry-after-ms') !== null && Number.isFinite(ms) && ms >= 0) return { ms: Math.max(1, Math.ceil(ms)), source: 'retry-after-ms' };
   const ra = get('retry-after');

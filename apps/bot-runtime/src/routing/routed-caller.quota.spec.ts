@@ -347,6 +347,28 @@ describe('RoutedCaller: permits under limits', () => {
     expect(s.yielded).toEqual([]); // retry backoff holds the slot; only quota waits yield it
   });
 
+  it('a real failure of a target is not forgotten when its retry then waits for quota: the attempt is used up', async () => {
+    const s = setup({
+      route: decision([target('alpha', { limits })], { max_retries: 1, base_delay_ms: 10 }),
+      chats: { alpha: [new HandlerError('HTTP_503', 'down', true)] },
+      permits: { alpha: [grant(0), refuse(9000, 'rpm')] },
+    });
+    const err = await failureOf(s.caller.run({ prompt: 'x' }, s.ctx));
+    expect(err).toMatchObject({ code: 'ALL_SERVICES_FAILED', retryable: true, exhausted: false, deferred: false });
+    expect(err.message).toContain('alpha (1 call, last HTTP_503)');
+    expect(err.message).toContain('waiting for quota: alpha');
+  });
+
+  it('a 503 then a 429 on the same target: not deferred, the attempt is used up', async () => {
+    const s = setup({
+      route: decision([target('alpha')], { max_retries: 1, base_delay_ms: 10 }),
+      chats: { alpha: [new HandlerError('HTTP_503', 'down', true), new ProviderThrottledError('429', 2000, 'retry-after')] },
+    });
+    const err = await failureOf(s.caller.run({ prompt: 'x' }, s.ctx));
+    expect(err).toMatchObject({ code: 'ALL_SERVICES_FAILED', retryable: true, deferred: false });
+    expect(err.message).toContain('last HTTP_503');
+  });
+
   it('task-router not answering a permit ends the attempt with ROUTER_UNAVAILABLE (retryable), without a call', async () => {
     const s = setup({ route: decision([target('alpha', { limits }), target('beta')]), chats: { beta: [answer('b')] } });
     s.quota.acquireError = new ApiaryError('SERVICE_UNAVAILABLE', 'No service answers apiary.router.quota.acquire');

@@ -195,13 +195,15 @@ export class RoutedCaller {
         }
         const breaker = this.deps.breakers.policy(target.service_name);
         let failure: HandlerError | undefined;
+        // The last failure of this target that was not a 429: a later wait for quota does not erase it.
+        let realFailure: HandlerError | undefined;
         let made = 0;
         for (let k = 0; k <= strategy.max_retries; k++) {
           if (k > 0 && !this.deps.breakers.isRejecting(target.service_name)) await this.sleep(retryDelayMs(strategy, k - 1), ctx.signal);
           const permit = await this.permit(target, data, strategy, ctx);
           if ('retryAfterMs' in permit) {
+            // A real failure before the wait still counts (it is pushed below).
             skips.push({ service: target.service_name, retryAfterMs: permit.retryAfterMs, why: 'quota' });
-            failure = undefined;
             break;
           }
           const startedAt = this.now();
@@ -227,9 +229,10 @@ export class RoutedCaller {
           if (failure instanceof ProviderThrottledError) {
             await this.reportThrottle(target, failure);
             skips.push({ service: target.service_name, retryAfterMs: failure.retryAfterMs, why: 'throttled' });
-            failure = undefined;
+            failure = realFailure;
             break;
           }
+          realFailure = failure;
           if (isInputRejection(failure)) {
             throw new HandlerError(failure.code, `${target.service_name} rejected the data of ${ctx.taskType}: ${failure.message}`, false);
           }

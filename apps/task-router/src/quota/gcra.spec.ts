@@ -57,7 +57,7 @@ describe('decidePermit: requests (rpm)', () => {
   it('without limits grants at once and leaves the schedule as it was', () => {
     const state = fresh({ request_tat_ms: NOW + 9999, token_tat_ms: NOW + 9999 });
     const d = granted(decidePermit(state, {}, { tokens: 500, maxWaitMs: 0 }, NOW));
-    expect(d).toEqual({ granted: true, delayMs: 0, next: { request_tat_ms: NOW + 9999, token_tat_ms: NOW + 9999, throttled_until_ms: 0 } });
+    expect(d).toEqual({ granted: true, delayMs: 0, turnMs: NOW, next: { request_tat_ms: NOW + 9999, token_tat_ms: NOW + 9999, throttled_until_ms: 0 } });
   });
 });
 

@@ -33,7 +33,7 @@ export interface PermitAsk {
 
 /** Outcome of {@link decidePermit}. */
 export type PermitDecision =
-  | { granted: true; delayMs: number; next: QuotaState }
+  | { granted: true; delayMs: number; turnMs: number; next: QuotaState }
   | { granted: false; retryAfterMs: number; reason: 'rpm' | 'tpm' | 'throttled' };
 
 /** Token schedule tolerance: a call is admitted while the schedule is at most this far ahead, ms. */
@@ -72,6 +72,7 @@ export function decidePermit(state: QuotaState, limits: ServiceLimits, ask: Perm
   return {
     granted: true,
     delayMs: Math.max(0, Math.ceil(turn - nowMs)),
+    turnMs: turn,
     next: {
       request_tat_ms: t > 0 ? turn + t : state.request_tat_ms,
       token_tat_ms: k > 0 ? Math.max(state.token_tat_ms, turn) + Math.max(0, ask.tokens) * k : state.token_tat_ms,

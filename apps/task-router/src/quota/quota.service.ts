@@ -105,7 +105,7 @@ export class QuotaService implements PauseBoard {
     const d = outcome.decision;
     if (!d.granted) return refused(d.retryAfterMs, d.reason);
     if (outcome.concurrencyFull) return refused(this.config.concurrencyRetryMs, 'concurrency');
-    return { granted: true, delay_ms: d.delayMs, turn_at_ms: Math.round(outcome.nowMs + d.delayMs), permit_id: outcome.permitId, retry_after_ms: 0, reason: null };
+    return { granted: true, delay_ms: d.delayMs, turn_at_ms: Math.ceil(d.turnMs), permit_id: outcome.permitId, retry_after_ms: 0, reason: null };
   }
 
   /**

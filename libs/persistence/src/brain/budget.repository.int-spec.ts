@@ -168,5 +168,8 @@ describe('BudgetRepository (PostgreSQL)', () => {
     expect(cancelled.map((c) => c.id).sort()).toEqual(inSwarm.map((t) => t.id).sort());
     const [{ status }] = await db.query<{ status: string }>(`SELECT status FROM tasks WHERE id = $1`, [outside.id]);
     expect(status).toBe('queued');
+    // The message names the scope that was spent, not the task's batch.
+    const errors = await db.query<{ message: string }>(`SELECT error->>'message' AS message FROM tasks WHERE id = ANY($1::uuid[])`, [inSwarm.map((t) => t.id)]);
+    expect(errors.map((e) => e.message)).toEqual(inSwarm.map(() => `the budget of swarm:${swarm} is spent; the task was not started`));
   });
 });

@@ -104,7 +104,9 @@ export class BudgetRepository {
        up AS (
          UPDATE tasks t SET status = 'cancelled', finished_at = now(), updated_at = now(), not_before = NULL, lease_expires_at = NULL,
                 error = jsonb_build_object('code', 'BUDGET_EXCEEDED', 'message',
-                  'the budget of ' || coalesce('batch:' || t.batch_id, 'swarm:' || t.swarm_id, 'workflow:' || t.workflow_run_id)
+                  'the budget of ' || CASE WHEN t.batch_id = ANY($1::uuid[]) THEN 'batch:' || t.batch_id
+                                           WHEN t.swarm_id = ANY($2::uuid[]) THEN 'swarm:' || t.swarm_id
+                                           ELSE 'workflow:' || t.workflow_run_id END
                   || ' is spent; the task was not started', 'retryable', false)
            FROM c WHERE t.id = c.id RETURNING t.id, c.status AS from_status, t.attempts),
        tr AS (
