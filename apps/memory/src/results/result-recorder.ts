@@ -89,8 +89,8 @@ function count(value: unknown): number | null {
  * @param e a completion event
  */
 export function statSamples(e: TaskCompletedEvent): ServiceStatSample[] {
-  // A deferred attempt never ran; a cached result called nothing: neither teaches anything.
-  if (e?.error?.deferred === true || e?.cached === true) return [];
+  // A cached result called nothing: it teaches nothing (deferred attempts are no results: toResultRow).
+  if (e?.cached === true) return [];
   if (Array.isArray(e.calls)) {
     return e.calls
       // A 429 is the provider's limit, not an outcome to learn from (docs/ai-work.md "Rate limits").

@@ -100,11 +100,6 @@ export class AssignmentService {
     private readonly datasets?: DatasetSizes,
   ) {}
 
-  /** @throws ApiaryError `MODULE_DISABLED` when the type's module is disabled */
-  private async isExternal(type: string): Promise<boolean> {
-    return (await this.laneInfo(type)).external;
-  }
-
   /**
    * Whether a type is external (no runtime handler) and whether it calls registered
    * services (its tasks get a quota group: docs/ai-work.md "Rate limits").

@@ -12,6 +12,7 @@ export class MemoryDatasetSizes implements DatasetSizes {
   /** @param rpc NATS RPC client (the brain's default timeout) */
   constructor(private readonly rpc: Pick<NatsRpcClient, 'request'>) {}
 
+  /** {@inheritDoc DatasetSizes.size} */
   async size(dataset: string): Promise<{ dataset_id: string; rows: number }> {
     const request: GetDatasetRequest = { dataset, sample_rows: 0 };
     const detail = await this.rpc.request<DatasetDetail>(MEMORY_DATASET_GET, request);

@@ -119,6 +119,7 @@ export class Dispatcher {
     // The router is asked for admission rates only while routed tasks wait.
     if (this.admission && gate && (await this.repo.hasQueuedRouted())) gate.update(await this.admission.source.groups());
     const gated = gate?.gated() ?? [];
+    const gatedSet = new Set(gated);
     return this.repo.transaction(async (tx) => {
       const limit = Math.min(room, this.config.batch);
       let claimed = await tx.lockQueued(limit, gated);
@@ -130,7 +131,7 @@ export class Dispatcher {
         claimed = [...claimed, ...more];
       }
       const tasks = thinPerBot(claimed);
-      if (gate) for (const t of tasks) if (t.quota_group && gated.includes(t.quota_group)) gate.take(t.quota_group, 1);
+      if (gate) for (const t of tasks) if (t.quota_group && gatedSet.has(t.quota_group)) gate.take(t.quota_group, 1);
       if (tasks.length === 0) return 0;
       const { routes } = await this.lanes.resolve(tasks.map((t) => t.type));
       const now = new Date().toISOString();

@@ -125,7 +125,7 @@ export class QuotaService implements PauseBoard {
 
   /** Releases a call's lease and corrects its token reservation by the tokens used. Unknown services are ignored. */
   async release(event: QuotaReleaseEvent): Promise<void> {
-    const service = this.snapshot().services().find((s) => s.service_name === event.service_name);
+    const service = this.snapshot().service(event.service_name);
     if (!service) return;
     const limits = service.limits ?? {};
     const reserved = limits.tpm ? Math.max(0, event.tokens_reserved) : 0;
@@ -213,7 +213,7 @@ export class QuotaService implements PauseBoard {
   }
 
   private service(name: string): ServiceEntry {
-    const s = this.snapshot().services().find((x) => x.service_name === name);
+    const s = this.snapshot().service(name);
     if (!s) throw new ApiaryError('SERVICE_NOT_FOUND', `Service ${name} is not registered`, { service_name: name });
     return s;
   }

@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { validateSync, ValidationError } from 'class-validator';
+import { validateSync } from 'class-validator';
 import OpenAI from 'openai';
 import type { Logger } from 'pino';
 import {
@@ -14,6 +14,7 @@ import {
   ServiceLimits,
   ServiceView,
 } from '@apiary/contracts';
+import { flattenValidationErrors } from '@apiary/service-kit';
 import type { RouterEnv } from '../env';
 
 /**
@@ -303,13 +304,6 @@ function redactSecret(text: string, secret: string | undefined): string {
   return secret && secret.length >= 4 ? text.split(secret).join('****') : text;
 }
 
-function validationProblems(errors: ValidationError[], prefix = ''): string[] {
-  return errors.flatMap((e) => [
-    ...Object.values(e.constraints ?? {}).map((m) => `${prefix}${e.property}: ${m}`),
-    ...validationProblems(e.children ?? [], `${prefix}${e.property}.`),
-  ]);
-}
-
 /**
  * Registers the services named by the router's environment (README "Providers from
  * the environment") through the service registry at start-up. Each registration is
@@ -396,7 +390,8 @@ export class EnvServiceRegistrar {
   private async registerOne({ variable, request }: EnvRegistration): Promise<EnvRegistrationOutcome> {
     const name = request.service_name;
     const endpoint = redactUrl(request.endpoint);
-    const problems = validationProblems(validateSync(plainToInstance(RegisterServiceRequest, request), { forbidUnknownValues: false }));
+    const problems = flattenValidationErrors(validateSync(plainToInstance(RegisterServiceRequest, request), { forbidUnknownValues: false }))
+      .flatMap((f) => f.constraints.map((c) => `${f.field}: ${c}`));
     if (problems.length > 0) {
       const reason = problems.join('; ');
       this.logger.error({ variable, service: name }, `service from ${variable} not registered: ${reason}`);

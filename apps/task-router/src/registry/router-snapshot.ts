@@ -16,6 +16,7 @@ export class RouterSnapshot implements ModuleDirectory {
   /** Policies in force. */
   readonly policies: PolicyBook;
   private readonly byCapability = new Map<string, ServiceEntry[]>();
+  private readonly byName = new Map<string, ServiceEntry>();
   private readonly builtins = new Map<string, boolean>();
 
   /**
@@ -52,6 +53,7 @@ export class RouterSnapshot implements ModuleDirectory {
         limits: m.limits ?? {},
         api_key_env: m.api_key_env ?? null,
       };
+      this.byName.set(m.name, entry);
       // An OpenAI-compatible provider serves `llm.chat` whatever else it lists
       // (docs/ai-work.md "LLM providers"); `llm.chat` is served by nothing else.
       const caps = new Set(m.capabilities);
@@ -92,9 +94,12 @@ export class RouterSnapshot implements ModuleDirectory {
 
   /** @returns every registered service, by name */
   services(): ServiceEntry[] {
-    const seen = new Map<string, ServiceEntry>();
-    for (const list of this.byCapability.values()) for (const s of list) seen.set(s.service_name, s);
-    return [...seen.values()].sort((a, b) => (a.service_name < b.service_name ? -1 : a.service_name > b.service_name ? 1 : 0));
+    return [...this.byName.values()];
+  }
+
+  /** @returns the registered service of that name, or undefined */
+  service(name: string): ServiceEntry | undefined {
+    return this.byName.get(name);
   }
 
   /** @returns every capability some service offers (with `llm.chat` when an `openai` service is registered) */

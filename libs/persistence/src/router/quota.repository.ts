@@ -90,7 +90,7 @@ export class QuotaRepository {
         `UPDATE router_quota SET request_tat_ms = $2, token_tat_ms = $3, updated_at = now() WHERE service = $1`,
         [service, write.next.request_tat_ms, write.next.token_tat_ms],
       );
-      await addUsage(em, service, nowMs, 1, write.tokens);
+      await addUsage(em, service, 1, write.tokens);
       return { decision: result, nowMs, permitId, concurrencyFull: false };
     });
   }
@@ -107,10 +107,7 @@ export class QuotaRepository {
       if (tokenTatDeltaMs !== 0) {
         await em.query(`UPDATE router_quota SET token_tat_ms = token_tat_ms + $2, updated_at = now() WHERE service = $1`, [service, tokenTatDeltaMs]);
       }
-      if (tokenDelta !== 0) {
-        const [{ now_ms }] = (await em.query(`SELECT ${NOW_MS} AS now_ms`)) as { now_ms: number }[];
-        await addUsage(em, service, Number(now_ms), 0, tokenDelta);
-      }
+      if (tokenDelta !== 0) await addUsage(em, service, 0, tokenDelta);
     });
   }
 
@@ -181,10 +178,11 @@ export class QuotaRepository {
   }
 }
 
-async function addUsage(em: Pick<EntityManager, 'query'>, service: string, nowMs: number, requests: number, tokens: number): Promise<void> {
+/** Adds to the current second's usage of a service (PostgreSQL's clock). */
+async function addUsage(em: Pick<EntityManager, 'query'>, service: string, requests: number, tokens: number): Promise<void> {
   await em.query(
-    `INSERT INTO router_quota_usage AS u (service, second, requests, tokens) VALUES ($1, $2, $3, $4)
+    `INSERT INTO router_quota_usage AS u (service, second, requests, tokens) VALUES ($1, floor(${NOW_MS} / 1000), $2, $3)
      ON CONFLICT (service, second) DO UPDATE SET requests = u.requests + excluded.requests, tokens = u.tokens + excluded.tokens`,
-    [service, Math.floor(nowMs / 1000), requests, Math.round(tokens)],
+    [service, requests, Math.round(tokens)],
   );
 }
